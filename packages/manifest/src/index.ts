@@ -1,0 +1,54 @@
+/**
+ * Manifests of machine-learning models in the OpenSSF model-signing (OMS) format: resources (files and
+ * shards), their canonical order, the root digest, and the in-toto statement that is signed.
+ *
+ * @packageDocumentation
+ */
+export { ManifestError, type ManifestErrorCode } from './errors.js';
+export { fromHex, toHex } from './hex.js';
+export {
+  type Digest,
+  type DigestMismatch,
+  diffManifests,
+  Manifest,
+  type ManifestDiff,
+  type ManifestItem,
+  type ResourceDescriptor,
+  rootDigestOf,
+} from './manifest.js';
+export { compareCodePoints, comparePaths, compareResources } from './order.js';
+export {
+  type FileResource,
+  fileResource,
+  parseShardName,
+  type Resource,
+  resourceName,
+  type ShardResource,
+  shardResource,
+  validateResourcePath,
+} from './resource.js';
+export {
+  DEFAULT_SHARD_SIZE,
+  type FilesSerialization,
+  type HashAlgorithm,
+  normalizeIgnorePaths,
+  parseHashAlgorithm,
+  parseShardSize,
+  resourceAlgorithm,
+  type Serialization,
+  type SerializationJson,
+  type ShardsSerialization,
+  serializationFromJson,
+  serializationToJson,
+} from './serialization.js';
+export {
+  buildStatement,
+  LEGACY_DIGESTS_PREDICATE_TYPE,
+  LEGACY_MODEL_NAME,
+  PREDICATE_TYPE,
+  parseStatement,
+  STATEMENT_PAYLOAD_TYPE,
+  STATEMENT_TYPE,
+  type Statement,
+  statementBytes,
+} from './statement.js';

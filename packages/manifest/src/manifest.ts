@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { ManifestError } from './errors.js';
+import { toHex } from './hex.js';
+import { compareResources } from './order.js';
+import { type Resource, resourceName, validateResourcePath } from './resource.js';
+import type { Serialization } from './serialization.js';
+
+/** A digest with the name of the algorithm that produced it (`sha256`, `sha256-sharded-8`, …). */
+export interface Digest {
+  /** The algorithm name as written in `resources[].algorithm`. */
+  readonly algorithm: string;
+  /** The raw digest bytes. */
+  readonly value: Uint8Array;
+}
+
+/** One resource of a model with its digest. */
+export interface ManifestItem {
+  /** The file or shard. */
+  readonly resource: Resource;
+  /** Its digest. */
+  readonly digest: Digest;
+}
+
+/** One line of a manifest as the statement writes it. */
+export interface ResourceDescriptor {
+  /** The identifier (`path` or `path:start:end`). */
+  readonly name: string;
+  /** The digest algorithm name. */
+  readonly algorithm: string;
+  /** Lower-case hex digest. */
+  readonly digest: string;
+}
+
+/**
+ * The digests of every resource of a model, in canonical order, with the model's name and how it was hashed.
+ * Two manifests are equal when their resources and digests are; the name and serialization are informative.
+ */
+export class Manifest {
+  /** The model name (the subject name of the statement). */
+  readonly modelName: string;
+  /** How the model was hashed. */
+  readonly serialization: Serialization;
+  readonly #items: readonly ManifestItem[];
+  readonly #byName: ReadonlyMap<string, ManifestItem>;
+
+  /**
+   * @param modelName the subject name.
+   * @param items the resources; any order, sorted here. Names must be valid and unique.
+   * @param serialization how the model was hashed.
+   */
+  constructor(modelName: string, items: Iterable<ManifestItem>, serialization: Serialization) {
+    this.modelName = modelName;
+    this.serialization = serialization;
+    const sorted = [...items].sort((a, b) => compareResources(a.resource, b.resource));
+    const byName = new Map<string, ManifestItem>();
+    for (const item of sorted) {
+      validateResourcePath(item.resource.path);
+      const name = resourceName(item.resource);
+      if (byName.has(name)) {
+        throw new ManifestError(
+          'DUPLICATE_RESOURCE',
+          `Resource ${JSON.stringify(name)} appears more than once`,
+        );
+      }
+      byName.set(name, item);
+    }
+    if (byName.size > 0 && sorted.some((item) => item.resource.path === '.')) {
+      if (!sorted.every((item) => item.resource.path === '.')) {
+        throw new ManifestError(
+          'INVALID_RESOURCE_NAME',
+          "The name '.' is only valid for a single-file model",
+        );
+      }
+    }
+    this.#items = sorted;
+    this.#byName = byName;
+  }
+
+  /** The items in canonical order. */
+  get items(): readonly ManifestItem[] {
+    return this.#items;
+  }
+
+  /** The number of resources. */
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** The item with identifier `name`, if any. */
+  get(name: string): ManifestItem | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The identifiers, in canonical order. */
+  names(): string[] {
+    return this.#items.map((item) => resourceName(item.resource));
+  }
+
+  /** `(name, algorithm, hex digest)` of every resource, in canonical order. */
+  resourceDescriptors(): ResourceDescriptor[] {
+    return this.#items.map((item) => ({
+      name: resourceName(item.resource),
+      algorithm: item.digest.algorithm,
+      digest: toHex(item.digest.value),
+    }));
+  }
+
+  /** SHA-256 over the concatenated raw digests in canonical order: the statement's subject digest. */
+  rootDigest(): Uint8Array {
+    return rootDigestOf(this.#items.map((item) => item.digest.value));
+  }
+
+  /** {@link rootDigest} as lower-case hex. */
+  rootDigestHex(): string {
+    return toHex(this.rootDigest());
+  }
+
+  /** True when both manifests have the same resources with the same algorithms and digests. */
+  equals(other: Manifest): boolean {
+    return diffManifests(this, other).equal;
+  }
+}
+
+/** SHA-256 over the concatenation of `digests`, in the given order. */
+export function rootDigestOf(digests: Iterable<Uint8Array>): Uint8Array {
+  const hash = createHash('sha256');
+  for (const digest of digests) hash.update(digest);
+  return new Uint8Array(hash.digest());
+}
+
+/** A resource whose local digest differs from the signed one. */
+export interface DigestMismatch {
+  /** The resource identifier. */
+  readonly name: string;
+  /** The signed digest. */
+  readonly expected: Digest;
+  /** The digest of the local model. */
+  readonly actual: Digest;
+}
+
+/** The differences between the signed (expected) manifest and the one of the local model (actual). */
+export interface ManifestDiff {
+  /** True when there is no difference. */
+  readonly equal: boolean;
+  /** Local resources that are not signed, sorted. */
+  readonly extra: readonly string[];
+  /** Signed resources absent from the local model, sorted. */
+  readonly missing: readonly string[];
+  /** Resources whose digests (or algorithms) differ, sorted by name. */
+  readonly mismatched: readonly DigestMismatch[];
+}
+
+function sameDigest(a: Digest, b: Digest): boolean {
+  return a.algorithm === b.algorithm && Buffer.from(a.value).equals(Buffer.from(b.value));
+}
+
+/** Compares the signed manifest with the local one and lists every extra, missing and mismatched resource. */
+export function diffManifests(expected: Manifest, actual: Manifest): ManifestDiff {
+  const extra: string[] = [];
+  const missing: string[] = [];
+  const mismatched: DigestMismatch[] = [];
+  for (const item of actual.items) {
+    const name = resourceName(item.resource);
+    const signed = expected.get(name);
+    if (!signed) extra.push(name);
+    else if (!sameDigest(signed.digest, item.digest)) {
+      mismatched.push({ name, expected: signed.digest, actual: item.digest });
+    }
+  }
+  for (const item of expected.items) {
+    const name = resourceName(item.resource);
+    if (!actual.get(name)) missing.push(name);
+  }
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  extra.sort(byName);
+  missing.sort(byName);
+  mismatched.sort((a, b) => byName(a.name, b.name));
+  return { equal: extra.length + missing.length + mismatched.length === 0, extra, missing, mismatched };
+}
