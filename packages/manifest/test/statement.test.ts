@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildStatement,
+  fileResource,
+  LEGACY_MODEL_NAME,
+  Manifest,
+  ManifestError,
+  parseStatement,
+  type Serialization,
+  statementBytes,
+} from '@model-signing/manifest';
+import { describe, expect, it } from 'vitest';
+
+const fixtures = path.resolve(
+  fileURLToPath(import.meta.url),
+  '../../../../../shared/fixtures/python-upstream',
+);
+const payloadDir = path.join(fixtures, 'payload/TestPayload');
+
+const files: Serialization = { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] };
+
+function digestOf(byte: number, length = 32): Uint8Array {
+  return new Uint8Array(length).fill(byte);
+}
+
+function statementJson(statement: object): string {
+  return JSON.stringify(statement);
+}
+
+describe('statements of the Python tool (payload goldens)', () => {
+  const goldens = readdirSync(payloadDir);
+
+  it('has the goldens', () => {
+    expect(goldens.length).toBe(21);
+  });
+
+  it.each(goldens)('%s parses, its root digest checks, and our writer gives the same JSON values', (name) => {
+    const text = readFileSync(path.join(payloadDir, name), 'utf8');
+    const manifest = parseStatement(text);
+    const golden = JSON.parse(text) as { subject: { digest: { sha256: string } }[] };
+    expect(manifest.rootDigestHex()).toBe(golden.subject[0]!.digest.sha256);
+    // Semantic comparison (key order and 1e9 vs 1000000000.0 do not matter; JSON.parse equalises numbers).
+    expect(JSON.parse(statementJson(buildStatement(manifest)))).toEqual(JSON.parse(text));
+  });
+});
+
+describe('statementBytes', () => {
+  it('writes two-space JSON in the logical key order, escaped non-ASCII, no trailing newline', () => {
+    const manifest = new Manifest(
+      'm\u00e9\u{1F600}',
+      [{ resource: fileResource('caf\u00e9'), digest: { algorithm: 'sha256', value: digestOf(1) } }],
+      {
+        ...files,
+        ignorePaths: ['z', '.git', 'b'],
+      },
+    );
+    const text = new TextDecoder().decode(statementBytes(manifest));
+    expect(text.endsWith('}')).toBe(true);
+    expect(text).toContain('"name": "m\\u00e9\\ud83d\\ude00"');
+    expect(text).toContain('"name": "caf\\u00e9"');
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    const keys = [...text.matchAll(/^\s*"([a-z_A-Z0-9]+)":/gm)].map((m) => m[1]);
+    expect(keys.slice(0, 9)).toEqual([
+      '_type',
+      'subject',
+      'name',
+      'digest',
+      'sha256',
+      'predicateType',
+      'predicate',
+      'serialization',
+      'method',
+    ]);
+    const parsed = JSON.parse(text);
+    expect(parsed.predicate.serialization).toEqual({
+      method: 'files',
+      hash_type: 'sha256',
+      allow_symlinks: false,
+      ignore_paths: ['.git', 'b', 'z'],
+    });
+    expect(Object.keys(parsed.predicate.serialization)).toEqual([
+      'method',
+      'hash_type',
+      'allow_symlinks',
+      'ignore_paths',
+    ]);
+  });
+
+  it('writes shard_size as an integer', () => {
+    const manifest = new Manifest('m', [], {
+      method: 'shards',
+      hashType: 'sha256',
+      shardSize: 1_000_000_000,
+      allowSymlinks: false,
+      ignorePaths: [],
+    });
+    const text = new TextDecoder().decode(statementBytes(manifest));
+    expect(text).toContain('"shard_size": 1000000000,');
+    expect(text).toContain('"resources": []');
+    // The empty manifest's root is SHA-256 of nothing (spec §2.4).
+    expect(text).toContain('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+});
+
+function statementWith(
+  resources: unknown[],
+  serialization: unknown = { method: 'files', hash_type: 'sha256', allow_symlinks: false },
+) {
+  const manifest = new Manifest('m', [], files);
+  // biome-ignore lint/suspicious/noExplicitAny: a test mutates the statement freely to build malformed ones.
+  const statement = buildStatement(manifest) as unknown as Record<string, any>;
+  statement.predicate = { serialization, resources };
+  return statement;
+}
+
+describe('parseStatement rejects malformed statements', () => {
+  it('rejects another statement type and predicate type with the Python wording', () => {
+    const statement = statementWith([]);
+    expect(() => parseStatement(JSON.stringify({ ...statement, _type: 'x' }))).toThrow(
+      'Expected in-toto https://in-toto.io/Statement/v1 payload, but got x',
+    );
+    expect(() =>
+      parseStatement(JSON.stringify({ ...statement, predicateType: 'https://model_signing/Digest/v0.1' })),
+    ).toThrow(
+      'Predicate type mismatch, expected https://model_signing/signature/v1.0, got https://model_signing/Digest/v0.1',
+    );
+  });
+
+  it('rejects an inconsistent root digest', () => {
+    const statement = statementWith([{ name: 'a', algorithm: 'sha256', digest: '00'.repeat(32) }]);
+    expect(() => parseStatement(JSON.stringify(statement))).toThrow(
+      /Manifest is inconsistent. Root digest is e3b0c442/,
+    );
+  });
+
+  it.each([
+    ['duplicate names', ['a', 'a'], /appears more than once/],
+    ['absolute names', ['/etc/passwd'], /absolute/],
+    ['.. names', ['../x'], /'\.\.' segment/],
+    ['empty names', [''], /empty/],
+  ])('rejects %s', (_label, names, message) => {
+    const digest = '00'.repeat(32);
+    const resources = names.map((name) => ({ name, algorithm: 'sha256', digest }));
+    const statement = statementWith(resources);
+    // Make the root consistent so only the names are wrong.
+    const hash = createHash('sha256');
+    for (const _ of names) hash.update(Buffer.alloc(32));
+    statement.subject[0].digest.sha256 = hash.digest('hex');
+    expect(() => parseStatement(JSON.stringify(statement))).toThrow(message);
+  });
+
+  it.each([[1.5], [0], [-8], ['8'], [null]])('rejects shard_size %j', (shardSize) => {
+    const statement = statementWith([], {
+      method: 'shards',
+      hash_type: 'sha256',
+      allow_symlinks: false,
+      shard_size: shardSize,
+    });
+    expect(() => parseStatement(JSON.stringify(statement))).toThrow(/shard_size must be a positive integer/);
+  });
+
+  it('accepts an integral float shard size', () => {
+    const statement = statementWith([], {
+      method: 'shards',
+      hash_type: 'sha256',
+      allow_symlinks: true,
+      shard_size: 8,
+    });
+    const text = JSON.stringify(statement).replace('"shard_size":8', '"shard_size":8.0');
+    expect(text).toContain('8.0');
+    const manifest = parseStatement(text);
+    expect(manifest.serialization).toMatchObject({ method: 'shards', shardSize: 8 });
+  });
+
+  it('rejects an unknown serialization method and non-hex digests', () => {
+    expect(() =>
+      parseStatement(
+        JSON.stringify(statementWith([], { method: 'zip', hash_type: 'sha256', allow_symlinks: false })),
+      ),
+    ).toThrow('Unknown serialization type zip');
+    const statement = statementWith([{ name: 'a', algorithm: 'sha256', digest: 'zz' }]);
+    expect(() => parseStatement(JSON.stringify(statement))).toThrow(ManifestError);
+  });
+
+  it('rejects a payload that is not JSON', () => {
+    expect(() => parseStatement('{"_type":')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('legacy v0.2 Digests statements', () => {
+  it('reads the v0.2.0 certificate golden payload', () => {
+    const bundle = JSON.parse(
+      readFileSync(path.join(fixtures, 'signatures/v0.2.0-certificate/model.sig'), 'utf8'),
+    );
+    const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+    const manifest = parseStatement(payload);
+    expect(manifest.modelName).toBe(LEGACY_MODEL_NAME);
+    expect(manifest.names()).toEqual(['signme-1', 'signme-2']);
+    // sha256sum of the golden's files, an independent digest.
+    const file = readFileSync(path.join(fixtures, 'signatures/v0.2.0-certificate/signme-1'));
+    expect(manifest.resourceDescriptors()[0]!.digest).toBe(createHash('sha256').update(file).digest('hex'));
+  });
+});
