@@ -1,2 +1,29 @@
-/** @packageDocumentation Work in progress. */
-export {};
+/**
+ * Hashing of ML models for model signing: walks a model directory (or file) as the Python `model_signing` tool
+ * does, hashes every file or shard with SHA-256, BLAKE2b-512 or BLAKE3 on all cores, and returns a
+ * {@link Manifest} of `@model-signing/manifest`.
+ *
+ * @packageDocumentation
+ */
+export {
+  type AddIgnoredPathsOptions,
+  Config,
+  type FileSerializationOptions,
+  type HashOptions,
+  type HashProgress,
+  hash,
+  type SetIgnoredPathsOptions,
+  type ShardSerializationOptions,
+} from './config.js';
+export { HashingError, type HashingErrorCode } from './errors.js';
+export {
+  DEFAULT_CHUNK_SIZE,
+  type HashFileOptions,
+  type HashFileShardOptions,
+  hashFile,
+  hashFileShard,
+} from './file-io.js';
+export { createHasher, DIGEST_SIZES, type Hasher, type HashingAlgorithmName, hashBytes } from './hasher.js';
+export { GIT_IGNORE_PATHS, resolveCliIgnorePaths } from './ignore.js';
+export { modelName } from './model-name.js';
+export { workerScriptUrl } from './pool.js';

@@ -1,0 +1,335 @@
+import { availableParallelism } from 'node:os';
+import {
+  DEFAULT_SHARD_SIZE,
+  fileResource,
+  type HashAlgorithm,
+  Manifest,
+  type ManifestItem,
+  normalizeIgnorePaths,
+  resourceAlgorithm,
+  type Serialization,
+  shardResource,
+} from '@model-signing/manifest';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { HashingError } from './errors.js';
+import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file-io.js';
+import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
+import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
+import { modelName } from './model-name.js';
+import { hashTasks, type SizedTask } from './pool.js';
+import { type ModelFile, walkModel } from './walk.js';
+
+/** Options of {@link Config.useFileSerialization}. */
+export interface FileSerializationOptions {
+  /** `sha256` (default), `blake2` / `blake2b` (BLAKE2b-512) or `blake3`. */
+  readonly hashingAlgorithm?: HashingAlgorithmName;
+  /** Bytes per read; 0 reads each file in one go (bounded internally). Default 1 MiB. Never changes digests. */
+  readonly chunkSize?: number;
+  /** Upper bound on worker threads. Default: the machine's available parallelism. */
+  readonly maxWorkers?: number;
+  /** Follow symlinks (to files inside the model); overrides the current setting when given. */
+  readonly allowSymlinks?: boolean;
+  /** Model-relative paths to ignore; unlike Python's, they filter as well as being recorded. */
+  readonly ignorePaths?: Iterable<string>;
+}
+
+/** Options of {@link Config.useShardSerialization}. */
+export interface ShardSerializationOptions extends FileSerializationOptions {
+  /** Bytes per shard, > 0. Default 1 000 000 000. */
+  readonly shardSize?: number;
+}
+
+/** What {@link Config.hash} reports while it runs. */
+export interface HashProgress {
+  /** Bytes hashed so far. */
+  readonly bytesHashed: number;
+  /** Bytes to hash in all. */
+  readonly totalBytes: number;
+  /** Files whose every resource is hashed. */
+  readonly filesHashed: number;
+  /** Files to hash in all. */
+  readonly totalFiles: number;
+}
+
+/** Options of one {@link Config.hash} call. */
+export interface HashOptions {
+  /**
+   * Hash only these model-relative files instead of walking the model (verification with
+   * `--ignore-unsigned-files`). Names are validated; missing files are left out of the manifest.
+   */
+  readonly filesToHash?: Iterable<string>;
+  /** Cancels hashing; the promise rejects with a `HashingError` of code `ABORTED`. */
+  readonly signal?: AbortSignal;
+  /** Called as hashing progresses. */
+  readonly onProgress?: (progress: HashProgress) => void;
+}
+
+/** Options of {@link Config.setIgnoredPaths}. */
+export interface SetIgnoredPathsOptions {
+  /** Paths relative to the model directory (not the CWD); absolute paths must lie inside the model. */
+  readonly paths: Iterable<string>;
+  /** Also ignore `.git`, `.gitattributes`, `.github` and `.gitignore` at the top of the model. Default true. */
+  readonly ignoreGitPaths?: boolean;
+}
+
+/** Options of {@link Config.addIgnoredPaths}. */
+export interface AddIgnoredPathsOptions {
+  /** The model the paths belong to. */
+  readonly modelPath: string;
+  /** Paths relative to the CWD (or absolute); those outside the model are dropped. */
+  readonly paths: Iterable<string>;
+}
+
+const tracer = trace.getTracer('@model-signing/hashing');
+
+function validateMaxWorkers(maxWorkers: number | undefined): void {
+  if (maxWorkers !== undefined && (!Number.isSafeInteger(maxWorkers) || maxWorkers < 1)) {
+    throw new HashingError('INVALID_ARGUMENT', `max_workers must be a positive integer, got ${maxWorkers}.`);
+  }
+}
+
+/**
+ * How to turn a model into a manifest, mirroring Python's `model_signing.hashing.Config`: files or shards
+ * serialization, the hash, ignore paths and the symlink policy. Setters return the config for chaining.
+ */
+export class Config {
+  #method: 'files' | 'shards' = 'files';
+  #algorithm: HashAlgorithm = 'sha256';
+  #chunkSize = DEFAULT_CHUNK_SIZE;
+  #shardSize = DEFAULT_SHARD_SIZE;
+  #maxWorkers: number | undefined;
+  #allowSymlinks = false;
+  #ignoredPaths: string[] = [];
+  #serializationIgnorePaths: string[] = [];
+  #ignoreGitPaths = true;
+
+  /**
+   * A config reproducing a recorded serialization (decision 8): method, hash, shard size, the recorded ignore
+   * paths (which already include the git names when they were used) and the recorded symlink setting.
+   */
+  static fromSerialization(serialization: Serialization): Config {
+    const config = new Config();
+    if (serialization.method === 'shards') {
+      config.useShardSerialization({
+        hashingAlgorithm: serialization.hashType,
+        shardSize: serialization.shardSize,
+      });
+    } else {
+      config.useFileSerialization({ hashingAlgorithm: serialization.hashType });
+    }
+    return config
+      .setIgnoredPaths({ paths: serialization.ignorePaths, ignoreGitPaths: false })
+      .setAllowSymlinks(serialization.allowSymlinks);
+  }
+
+  /** An independent copy (verifiers use one so that they never change a caller's config). */
+  clone(): Config {
+    const copy = new Config();
+    copy.#method = this.#method;
+    copy.#algorithm = this.#algorithm;
+    copy.#chunkSize = this.#chunkSize;
+    copy.#shardSize = this.#shardSize;
+    copy.#maxWorkers = this.#maxWorkers;
+    copy.#allowSymlinks = this.#allowSymlinks;
+    copy.#ignoredPaths = [...this.#ignoredPaths];
+    copy.#serializationIgnorePaths = [...this.#serializationIgnorePaths];
+    copy.#ignoreGitPaths = this.#ignoreGitPaths;
+    return copy;
+  }
+
+  /** Hash whole files: one resource per file. */
+  useFileSerialization(options: FileSerializationOptions = {}): this {
+    const algorithm = toManifestAlgorithm(options.hashingAlgorithm ?? 'sha256');
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    validateChunkSize(chunkSize);
+    validateMaxWorkers(options.maxWorkers);
+    this.#method = 'files';
+    this.#algorithm = algorithm;
+    this.#chunkSize = chunkSize;
+    this.#maxWorkers = options.maxWorkers;
+    if (options.allowSymlinks !== undefined) this.#allowSymlinks = options.allowSymlinks;
+    this.#serializationIgnorePaths = [...(options.ignorePaths ?? [])];
+    return this;
+  }
+
+  /** Hash files in shards of `shardSize` bytes: one resource per shard. BLAKE3 never shards (files instead). */
+  useShardSerialization(options: ShardSerializationOptions = {}): this {
+    const algorithm = toManifestAlgorithm(options.hashingAlgorithm ?? 'sha256');
+    if (algorithm === 'blake3') return this.useFileSerialization(options);
+    const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+    validateShardSize(shardSize);
+    this.useFileSerialization(options);
+    this.#method = 'shards';
+    this.#shardSize = shardSize;
+    return this;
+  }
+
+  /** Replaces the ignore list. Paths are relative to the model directory (not the CWD). */
+  setIgnoredPaths(options: SetIgnoredPathsOptions): this {
+    this.#ignoredPaths = [...options.paths];
+    this.#ignoreGitPaths = options.ignoreGitPaths ?? true;
+    return this;
+  }
+
+  /** Adds paths, relative to the CWD or absolute, to the ignore list; those outside `modelPath` are dropped. */
+  addIgnoredPaths(options: AddIgnoredPathsOptions): this {
+    this.#ignoredPaths.push(...lexicallyRelativeToModel(options.modelPath, options.paths));
+    return this;
+  }
+
+  /** Follow symlinks to files inside the model (decision 9). */
+  setAllowSymlinks(allow: boolean): this {
+    this.#allowSymlinks = allow;
+    return this;
+  }
+
+  /** `files` or `shards`. */
+  get method(): 'files' | 'shards' {
+    return this.#method;
+  }
+
+  /** The hash, by its manifest name. */
+  get hashAlgorithm(): HashAlgorithm {
+    return this.#algorithm;
+  }
+
+  /** Bytes per shard (shards serialization). */
+  get shardSize(): number {
+    return this.#shardSize;
+  }
+
+  /** Whether symlinks are followed. */
+  get allowSymlinks(): boolean {
+    return this.#allowSymlinks;
+  }
+
+  /** Whether the git names are ignored. */
+  get ignoreGitPaths(): boolean {
+    return this.#ignoreGitPaths;
+  }
+
+  /** The configured ignore paths, as given. */
+  get ignoredPaths(): readonly string[] {
+    return [...this.#ignoredPaths, ...this.#serializationIgnorePaths];
+  }
+
+  /** The effective ignore paths for `modelPath`: normalised, model-relative, sorted, git names included. */
+  effectiveIgnorePaths(modelPath: string): string[] {
+    const entries = this.ignoredPaths.map((entry) => toModelRelative(entry, modelPath));
+    if (this.#ignoreGitPaths) entries.push(...GIT_IGNORE_PATHS);
+    return normalizeIgnorePaths(entries);
+  }
+
+  /** The serialization description this config records for `modelPath`. */
+  serialization(modelPath: string): Serialization {
+    const ignorePaths = this.effectiveIgnorePaths(modelPath);
+    return this.#method === 'shards'
+      ? {
+          method: 'shards',
+          hashType: this.#algorithm as 'sha256' | 'blake2b',
+          shardSize: this.#shardSize,
+          allowSymlinks: this.#allowSymlinks,
+          ignorePaths,
+        }
+      : { method: 'files', hashType: this.#algorithm, allowSymlinks: this.#allowSymlinks, ignorePaths };
+  }
+
+  /** Hashes the model at `modelPath` (a directory or a single file) into a manifest. */
+  hash(modelPath: string, options: HashOptions = {}): Promise<Manifest> {
+    return tracer.startActiveSpan('hash', async (span) => {
+      try {
+        span.setAttributes({
+          'model_signing.serialization': this.#method,
+          'model_signing.hash_algorithm': this.#algorithm,
+        });
+        const manifest = await this.#hash(modelPath, options);
+        span.setAttribute('model_signing.resources', manifest.size);
+        return manifest;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async #hash(modelPath: string, options: HashOptions): Promise<Manifest> {
+    const serialization = this.serialization(modelPath);
+    const files = walkModel(modelPath, {
+      allowSymlinks: this.#allowSymlinks,
+      ignore: new IgnoreSet(serialization.ignorePaths),
+      filesToHash: options.filesToHash ? [...options.filesToHash] : undefined,
+      signal: options.signal,
+    });
+    const { tasks, owners, resources } = this.#plan(files);
+    const algorithm = resourceAlgorithm(serialization);
+    const onProgress = options.onProgress;
+    const totalBytes = tasks.reduce((sum, { size }) => sum + size, 0);
+    let bytesHashed = 0;
+    let filesHashed = files.length - new Set(owners).size; // files with no task (empty, shards mode)
+    const left = new Map<number, number>();
+    for (const owner of owners) left.set(owner, (left.get(owner) ?? 0) + 1);
+    const report = () => onProgress?.({ bytesHashed, totalBytes, filesHashed, totalFiles: files.length });
+    report();
+    const digests = await hashTasks(tasks, {
+      algorithm: this.#algorithm,
+      chunkSize: this.#chunkSize,
+      maxWorkers: this.#maxWorkers ?? availableParallelism(),
+      signal: options.signal,
+      onBytes: onProgress
+        ? (bytes) => {
+            bytesHashed += bytes;
+            report();
+          }
+        : undefined,
+      onTaskDone: onProgress
+        ? (index) => {
+            const owner = owners[index]!;
+            const count = left.get(owner)! - 1;
+            left.set(owner, count);
+            if (count === 0) {
+              filesHashed++;
+              report();
+            }
+          }
+        : undefined,
+    });
+    const items: ManifestItem[] = resources.map((resource, index) => ({
+      resource,
+      digest: { algorithm, value: digests[index]! },
+    }));
+    return new Manifest(modelName(modelPath), items, serialization);
+  }
+
+  #plan(files: readonly ModelFile[]) {
+    const tasks: SizedTask[] = [];
+    const owners: number[] = [];
+    const resources: ManifestItem['resource'][] = [];
+    files.forEach((file, owner) => {
+      if (this.#method === 'files') {
+        tasks.push({
+          task: { path: file.path, display: file.display, start: 0, end: null },
+          size: file.size,
+        });
+        owners.push(owner);
+        resources.push(fileResource(file.relative));
+        return;
+      }
+      // Empty files have no shards and are absent from shard manifests (decision 5, as Python).
+      for (let start = 0; start < file.size; start += this.#shardSize) {
+        const end = Math.min(start + this.#shardSize, file.size);
+        tasks.push({ task: { path: file.path, display: file.display, start, end }, size: end - start });
+        owners.push(owner);
+        resources.push(shardResource(file.relative, start, end));
+      }
+    });
+    return { tasks, owners, resources };
+  }
+}
+
+/** Hashes a model with the default config (Python's `model_signing.hashing.hash`). */
+export function hash(modelPath: string, options: HashOptions = {}): Promise<Manifest> {
+  return new Config().hash(modelPath, options);
+}

@@ -1,0 +1,105 @@
+import { createHash, type Hash } from 'node:crypto';
+import { type HashAlgorithm, parseHashAlgorithm } from '@model-signing/manifest';
+import { createBLAKE3, type IHasher } from 'hash-wasm';
+import { HashingError } from './errors.js';
+
+/** A hash algorithm as the API accepts it: the manifest names plus Python's config name `blake2`. */
+export type HashingAlgorithmName = HashAlgorithm | 'blake2';
+
+/** An incremental hash of one algorithm; reusable after {@link Hasher.reset}. */
+export interface Hasher {
+  /** The manifest name of the algorithm (`sha256`, `blake2b`, `blake3`). */
+  readonly algorithm: HashAlgorithm;
+  /** The digest length in bytes (32, 64, 32). */
+  readonly digestSize: number;
+  /** Feeds more bytes. */
+  update(data: Uint8Array): void;
+  /** The digest of everything fed since creation or the last reset; the hasher is reset afterwards. */
+  digest(): Uint8Array;
+  /** Forgets everything fed so far. */
+  reset(): void;
+}
+
+/** Digest sizes in bytes, by manifest algorithm name. */
+export const DIGEST_SIZES: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, blake2b: 64, blake3: 32 };
+
+/** Maps an API algorithm name to the manifest name, failing with Python's message for unknown names. */
+export function toManifestAlgorithm(name: string): HashAlgorithm {
+  try {
+    return parseHashAlgorithm(name);
+  } catch {
+    throw new HashingError('INVALID_ARGUMENT', `Unsupported hashing method ${name}`);
+  }
+}
+
+// OpenSSL through node:crypto is the fastest SHA-256 and BLAKE2b available to Node (SHA-NI, AVX2).
+class NodeHasher implements Hasher {
+  readonly algorithm: HashAlgorithm;
+  readonly digestSize: number;
+  readonly #opensslName: string;
+  #hash: Hash;
+
+  constructor(algorithm: 'sha256' | 'blake2b') {
+    this.algorithm = algorithm;
+    this.digestSize = DIGEST_SIZES[algorithm];
+    this.#opensslName = algorithm === 'sha256' ? 'sha256' : 'blake2b512';
+    this.#hash = createHash(this.#opensslName);
+  }
+
+  update(data: Uint8Array): void {
+    this.#hash.update(data);
+  }
+
+  digest(): Uint8Array {
+    const out = new Uint8Array(this.#hash.digest());
+    this.reset();
+    return out;
+  }
+
+  reset(): void {
+    this.#hash = createHash(this.#opensslName);
+  }
+}
+
+// Node has no BLAKE3; hash-wasm is the portable implementation.
+class WasmBlake3Hasher implements Hasher {
+  readonly algorithm = 'blake3' as const;
+  readonly digestSize = 32;
+  readonly #hasher: IHasher;
+
+  constructor(hasher: IHasher) {
+    this.#hasher = hasher;
+    this.#hasher.init();
+  }
+
+  update(data: Uint8Array): void {
+    this.#hasher.update(data);
+  }
+
+  digest(): Uint8Array {
+    const out = this.#hasher.digest('binary');
+    this.#hasher.init();
+    return out;
+  }
+
+  reset(): void {
+    this.#hasher.init();
+  }
+}
+
+/** Creates an incremental hasher; `algorithm` may be a manifest name or Python's config name `blake2`. */
+export async function createHasher(algorithm: HashingAlgorithmName | string): Promise<Hasher> {
+  const name = toManifestAlgorithm(algorithm);
+  if (name === 'blake3') return new WasmBlake3Hasher(await createBLAKE3());
+  return new NodeHasher(name);
+}
+
+/** The digest of `data` with `algorithm` (a manifest name or `blake2`). */
+export async function hashBytes(
+  algorithm: HashingAlgorithmName | string,
+  data: Uint8Array | string,
+): Promise<Uint8Array> {
+  const hasher = await createHasher(algorithm);
+  hasher.update(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  return hasher.digest();
+}

@@ -1,0 +1,213 @@
+import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { validateResourcePath } from '@model-signing/manifest';
+import { fromFsError, HashingError, notFileOrDirectoryMessage, symlinkMessage } from './errors.js';
+import type { IgnoreSet } from './ignore.js';
+import { relativeInside } from './paths.js';
+
+/** A regular file of the model that will be hashed. */
+export interface ModelFile {
+  /** The resource path: POSIX, relative to the model, `.` for a single-file model. */
+  readonly relative: string;
+  /** The absolute path to read (symlinks resolved). */
+  readonly path: string;
+  /** The path as the user would name it (the model path joined with `relative`), for messages. */
+  readonly display: string;
+  /** Size in bytes when walked. */
+  readonly size: number;
+}
+
+/** What to walk and how. */
+export interface WalkOptions {
+  /** Follow symlinks (to files inside the model). */
+  readonly allowSymlinks: boolean;
+  /** Model-relative paths to skip. */
+  readonly ignore: IgnoreSet;
+  /** Hash only these model-relative files instead of walking; missing ones are left out. */
+  readonly filesToHash?: readonly string[] | undefined;
+  /** Cancels the walk. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HashingError('ABORTED', 'Hashing was cancelled');
+}
+
+// Hand-written: no library walks a tree with Python's model_signing semantics (no descent into symlinked
+// directories, links resolved and confined to the model, errors naming the path as the user gave it).
+class Walker {
+  readonly #modelPath: string;
+  readonly #options: WalkOptions;
+  #root = '';
+  readonly files: ModelFile[] = [];
+
+  constructor(modelPath: string, options: WalkOptions) {
+    this.#modelPath = modelPath;
+    this.#options = options;
+  }
+
+  #display(relative: string): string {
+    return relative === '.' ? this.#modelPath : path.join(this.#modelPath, relative);
+  }
+
+  // Resolves an allowed symlink; it must not dangle, loop, or leave the model.
+  #followLink(absolute: string, display: string): { real: string; stats: Stats } {
+    let real: string;
+    try {
+      real = realpathSync.native(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') {
+        throw new HashingError(
+          'SYMLINK_CYCLE',
+          `Cannot use '${display}': it is a symlink that forms a cycle`,
+        );
+      }
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
+      }
+      throw fromFsError(error, display, 'resolve');
+    }
+    if (this.#root !== '' && relativeInside(this.#root, real) === null) {
+      throw new HashingError(
+        'ESCAPES_MODEL',
+        `Cannot use '${display}': it is a symlink to '${real}', which is outside the model`,
+      );
+    }
+    try {
+      return { real, stats: statSync(real) };
+    } catch (error) {
+      throw fromFsError(error, display, 'read');
+    }
+  }
+
+  // Python's check (format spec §3.3) plus the confinement of links; returns the file to hash, if any.
+  #visit(relative: string, absolute: string, lstats: Stats): 'directory' | 'skip' | undefined {
+    const display = this.#display(relative);
+    let real = absolute;
+    let stats = lstats;
+    if (lstats.isSymbolicLink()) {
+      if (!this.#options.allowSymlinks) throw new HashingError('SYMLINK', symlinkMessage(display));
+      ({ real, stats } = this.#followLink(absolute, display));
+      // Symlinked directories are not descended into (Python's recursive glob does not follow them).
+      if (stats.isDirectory()) return 'skip';
+    }
+    if (stats.isFile()) {
+      this.files.push({ relative, path: real, display, size: stats.size });
+      return undefined;
+    }
+    if (stats.isDirectory()) return 'directory';
+    throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
+  }
+
+  #walkDirectory(relative: string, absolute: string): void {
+    checkAborted(this.#options.signal);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(absolute, { withFileTypes: true });
+    } catch (error) {
+      throw fromFsError(error, this.#display(relative), 'list directory');
+    }
+    for (const entry of entries) {
+      const childRelative = relative === '.' ? entry.name : `${relative}/${entry.name}`;
+      if (this.#options.ignore.has(childRelative)) continue;
+      const childAbsolute = path.join(absolute, entry.name);
+      let stats: Stats;
+      try {
+        stats = lstatSync(childAbsolute);
+      } catch (error) {
+        throw fromFsError(error, this.#display(childRelative), 'read');
+      }
+      if (this.#visit(childRelative, childAbsolute, stats) === 'directory') {
+        this.#walkDirectory(childRelative, childAbsolute);
+      }
+    }
+  }
+
+  #visitListed(names: readonly string[], single: boolean): void {
+    for (const name of names) {
+      checkAborted(this.#options.signal);
+      if (single) {
+        if (name === '.' && !this.#options.ignore.has('.')) this.#visitRoot(true);
+        continue;
+      }
+      try {
+        validateResourcePath(name);
+      } catch (error) {
+        throw new HashingError('INVALID_ARGUMENT', (error as Error).message);
+      }
+      if (name === '.' || this.#options.ignore.has(name)) continue;
+      const absolute = path.join(this.#root, name);
+      // A file under a symlinked directory is never reached by a walk, so it is treated as missing; this also
+      // keeps every read inside the model.
+      const parent = path.dirname(absolute);
+      let realParent: string;
+      try {
+        realParent = realpathSync.native(parent);
+      } catch {
+        continue;
+      }
+      if (realParent !== parent) continue;
+      let stats: Stats;
+      try {
+        stats = lstatSync(absolute);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        throw fromFsError(error, this.#display(name), 'read');
+      }
+      this.#visit(name, absolute, stats);
+    }
+  }
+
+  #visitRoot(single: boolean): void {
+    if (single) {
+      const stats = statSync(this.#root);
+      this.files.push({ relative: '.', path: this.#root, display: this.#modelPath, size: stats.size });
+    }
+  }
+
+  run(): ModelFile[] {
+    checkAborted(this.#options.signal);
+    const display = this.#modelPath;
+    let lstats: Stats;
+    try {
+      lstats = lstatSync(this.#modelPath);
+    } catch (error) {
+      throw fromFsError(error, display, 'read');
+    }
+    let root = path.resolve(this.#modelPath);
+    let stats = lstats;
+    if (lstats.isSymbolicLink()) {
+      if (!this.#options.allowSymlinks) throw new HashingError('SYMLINK', symlinkMessage(display));
+      ({ real: root, stats } = this.#followLink(root, display));
+    } else {
+      try {
+        root = realpathSync.native(root);
+      } catch (error) {
+        throw fromFsError(error, display, 'resolve');
+      }
+    }
+    this.#root = root;
+    if (!stats.isFile() && !stats.isDirectory()) {
+      throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
+    }
+    const single = stats.isFile();
+    if (this.#options.filesToHash) {
+      this.#visitListed(this.#options.filesToHash, single);
+    } else if (!this.#options.ignore.has('.')) {
+      if (single) this.#visitRoot(true);
+      else this.#walkDirectory('.', root);
+    }
+    return this.files;
+  }
+}
+
+/**
+ * Lists the regular files of a model the way the Python tool does (format spec §3.1–§3.3), applying ignore
+ * paths and the symlink policy (decision 9). Fails on special files, unreadable directories, links that dangle,
+ * loop or leave the model, and on any symlink when symlinks are not allowed.
+ */
+export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] {
+  return new Walker(modelPath, options).run();
+}

@@ -1,0 +1,48 @@
+// The entry point of a hashing worker thread: hashes the batches it is sent, one at a time.
+import { parentPort } from 'node:worker_threads';
+import type { HashAlgorithm } from '@model-signing/manifest';
+import { HashingError } from './errors.js';
+import { hashTaskSync, ReadBuffer } from './file-io.js';
+import { createHasher, type Hasher } from './hasher.js';
+import { type BatchRequest, PROGRESS_STEP, type WorkerReply } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker.js must run as a worker thread');
+
+const hashers = new Map<HashAlgorithm, Hasher>();
+const buffers = new ReadBuffer();
+
+async function hasherFor(algorithm: HashAlgorithm): Promise<Hasher> {
+  let hasher = hashers.get(algorithm);
+  if (!hasher) {
+    hasher = await createHasher(algorithm);
+    hashers.set(algorithm, hasher);
+  }
+  return hasher;
+}
+
+function send(reply: WorkerReply): void {
+  port?.postMessage(reply);
+}
+
+port.on('message', async (request: BatchRequest) => {
+  try {
+    const hasher = await hasherFor(request.algorithm);
+    let pending = 0;
+    const onBytes = (bytes: number) => {
+      pending += bytes;
+      if (pending >= PROGRESS_STEP) {
+        send({ kind: 'progress', bytes: pending });
+        pending = 0;
+      }
+    };
+    const digests = request.tasks.map((task) =>
+      hashTaskSync(task, hasher, buffers, request.chunkSize, onBytes),
+    );
+    send({ kind: 'done', id: request.id, digests, bytes: pending });
+  } catch (error) {
+    const code = error instanceof HashingError ? error.code : 'WORKER_FAILED';
+    const message = error instanceof Error ? error.message : String(error);
+    send({ kind: 'error', id: request.id, code, message });
+  }
+});
