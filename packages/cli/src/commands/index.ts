@@ -3,5 +3,12 @@ import type { RegisterCommands } from './types.js';
 
 /**
  * Every command module, in help order. A new command adds one line here.
+ *
+ * How a command module looks (see `digest.ts`): export `registerX({ program, sign, verify })`, add a
+ * subcommand to the right group (`sign.command('key')`, `verify.command('key')`, `program.command('…')`),
+ * use `addModelOptions` / `addSignatureOption` / `cliHashingConfig` from `../common.js` for the shared model
+ * options, wrap the work in `failWith('Signing failed with error: ', …)` (or the verify/digest prefix) so any
+ * error becomes one line and exit 1, throw `UsageError` for a bad invocation (exit 2), and print results with
+ * `emit(json, lines, data)`. Tests run the built CLI with `runCli` from `test-support/cli.ts`.
  */
 export const COMMANDS: readonly RegisterCommands[] = [registerDigest];
