@@ -46,11 +46,18 @@ function writeBlob(layout: string, bytes: Uint8Array): string {
 export function writeLayout(layout: string, tag: string, image: ImageSpec): Uint8Array {
   mkdirSync(layout, { recursive: true });
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const config = image.config ?? { bytes: new TextEncoder().encode('{}'), mediaType: 'application/vnd.oci.image.config.v1+json' };
+  const config = image.config ?? {
+    bytes: new TextEncoder().encode('{}'),
+    mediaType: 'application/vnd.oci.image.config.v1+json',
+  };
   const manifest = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: config.mediaType, digest: writeBlob(layout, config.bytes), size: config.bytes.byteLength },
+    config: {
+      mediaType: config.mediaType,
+      digest: writeBlob(layout, config.bytes),
+      size: config.bytes.byteLength,
+    },
     layers: image.layers.map((layer) => ({
       mediaType: layer.mediaType ?? 'application/vnd.oci.image.layer.v1.tar',
       digest: writeBlob(layout, layer.bytes),
@@ -79,14 +86,16 @@ export function writeLayout(layout: string, tag: string, image: ImageSpec): Uint
 /** Destination flags of skopeo for a test registry. */
 export function skopeoDestFlags(registry: TestRegistry): string[] {
   const flags = registry.certDir ? ['--dest-cert-dir', registry.certDir] : ['--dest-tls-verify=false'];
-  if (registry.credentials) flags.push('--dest-creds', `${registry.credentials.username}:${registry.credentials.password}`);
+  if (registry.credentials)
+    flags.push('--dest-creds', `${registry.credentials.username}:${registry.credentials.password}`);
   return flags;
 }
 
 /** Source flags of skopeo for a test registry. */
 export function skopeoSrcFlags(registry: TestRegistry): string[] {
   const flags = registry.certDir ? ['--cert-dir', registry.certDir] : ['--tls-verify=false'];
-  if (registry.credentials) flags.push('--creds', `${registry.credentials.username}:${registry.credentials.password}`);
+  if (registry.credentials)
+    flags.push('--creds', `${registry.credentials.username}:${registry.credentials.password}`);
   return flags;
 }
 
@@ -94,7 +103,12 @@ export function skopeoSrcFlags(registry: TestRegistry): string[] {
  * Lays out `image` and pushes it to `registry/repository:tag` with skopeo, keeping the manifest bytes.
  * Returns the manifest digest as computed here from the bytes skopeo was given.
  */
-export function pushImage(registry: TestRegistry, repository: string, tag: string, image: ImageSpec): { digest: string; manifest: Uint8Array } {
+export function pushImage(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+  image: ImageSpec,
+): { digest: string; manifest: Uint8Array } {
   const dir = mkdtempSync(join(tmpdir(), 'ms-layout-'));
   try {
     const manifest = writeLayout(join(dir, 'layout'), tag, image);
@@ -115,7 +129,13 @@ export function pushImage(registry: TestRegistry, repository: string, tag: strin
 
 /** `skopeo inspect --raw` of a reference in the test registry. */
 export function skopeoRaw(registry: TestRegistry, reference: string): string {
-  return run('skopeo', ['--insecure-policy', 'inspect', '--raw', ...skopeoSrcFlags(registry), `docker://${registry.host}/${reference}`]);
+  return run('skopeo', [
+    '--insecure-policy',
+    'inspect',
+    '--raw',
+    ...skopeoSrcFlags(registry),
+    `docker://${registry.host}/${reference}`,
+  ]);
 }
 
 /** A tar holding `files` (path inside the archive → content), made with GNU tar. */
@@ -128,7 +148,18 @@ export function makeTar(files: Record<string, string | Uint8Array>): Uint8Array 
       writeFileSync(join(root, name), content);
     }
     const out = join(dir, 'layer.tar');
-    run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-cf', out, '-C', root, ...Object.keys(files)]);
+    run('tar', [
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '--mtime=@0',
+      '-cf',
+      out,
+      '-C',
+      root,
+      ...Object.keys(files),
+    ]);
     return new Uint8Array(readFileSync(out));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -151,7 +182,10 @@ export function modelImage(files: Record<string, string>): ImageSpec {
  * A ModelCar-style image as OLOT writes it: a base layer without model files, then one tar layer per model
  * file at `models/<name>`, annotated with its path, content digest and type.
  */
-export function modelCarImage(files: Record<string, string>, base: Record<string, string> = { 'etc/os-release': 'ID=test\n' }): ImageSpec {
+export function modelCarImage(
+  files: Record<string, string>,
+  base: Record<string, string> = { 'etc/os-release': 'ID=test\n' },
+): ImageSpec {
   const layers: LayerSpec[] = [{ bytes: makeTar(base) }];
   for (const [name, content] of Object.entries(files)) {
     layers.push({
@@ -171,5 +205,11 @@ export function modelCarImage(files: Record<string, string>, base: Record<string
     config: {},
     rootfs: { type: 'layers', diff_ids: diffIds },
   });
-  return { config: { bytes: new TextEncoder().encode(config), mediaType: 'application/vnd.oci.image.config.v1+json' }, layers };
+  return {
+    config: {
+      bytes: new TextEncoder().encode(config),
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+    },
+    layers,
+  };
 }

@@ -4,10 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from 'undici';
 import { makePki, type TestPki } from './tls.js';
 import { run } from './tools.js';
 
@@ -43,24 +44,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+function probe(url: string, ca: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(`${url}/v2/`, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
 async function waitUntilUp(url: string, ca: string | undefined, child: ChildProcess, log: () => string) {
-  const dispatcher = new Agent({ connect: ca ? { ca } : {} });
-  try {
-    for (let i = 0; i < 100; i++) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log()}`);
-      try {
-        const response = await fetch(`${url}/v2/`, { dispatcher } as RequestInit);
-        await response.body?.cancel();
-        if (response.status === 200 || response.status === 401) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`docker-registry did not start: ${log()}`);
-  } finally {
-    await dispatcher.close();
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log()}`);
+    const status = await probe(url, ca).catch(() => 0);
+    if (status === 200 || status === 401) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
+  throw new Error(`docker-registry did not start: ${log()}`);
 }
 
 /** Starts `docker-registry serve` with a generated config. */
