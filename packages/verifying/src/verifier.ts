@@ -3,6 +3,7 @@
  * hands back the signed payload; the shared code then checks the payload against the model.
  * @module
  */
+import type { ParsedBundle } from './bundle.js';
 
 /** The verification methods, named as the CLI names them. */
 export type VerificationMethod = 'sigstore' | 'key' | 'certificate';
@@ -13,12 +14,17 @@ export interface VerifiedPayload {
   readonly payloadType: string;
   /** The exact payload bytes that were signed. */
   readonly payload: Uint8Array;
+  /** Non-fatal findings to show the user (for example an old bundle format). */
+  readonly warnings?: readonly string[];
 }
 
 /** Checks a parsed signature bundle (signature, key or certificate trust, identity) for one method. */
 export interface BundleVerifier {
   /** The method this verifier handles; a bundle of another method is refused with a message naming it. */
   readonly method: VerificationMethod;
-  /** Verifies `bundle` (the parsed JSON of the signature file) and returns the signed payload. */
-  verify(bundle: unknown): Promise<VerifiedPayload>;
+  /**
+   * Verifies `bundle` (the signature file as read by `readBundle`; its normalised JSON is `bundle.json`) and
+   * returns the signed payload.
+   */
+  verify(bundle: ParsedBundle): Promise<VerifiedPayload>;
 }
