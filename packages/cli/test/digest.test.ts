@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,62 @@ describe('model-signing digest', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^Computing digest failed: .*\/nonexistent\/model/);
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  describe('refuses special files and unsafe links with one line', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'ms-cli-bad-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    async function digestFailure(model: string, ...flags: string[]) {
+      const result = await runCli(['digest', ...flags, model]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      return lines[0]!;
+    }
+
+    it('a FIFO', async () => {
+      const model = path.join(dir, 'fifo-model');
+      mkdirSync(model);
+      execFileSync('mkfifo', [path.join(model, 'pipe')]);
+      expect(await digestFailure(model)).toBe(
+        `Computing digest failed: Cannot use '${model}/pipe' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`,
+      );
+    });
+
+    it('a symlink without --allow-symlinks (the Python message)', async () => {
+      const model = path.join(dir, 'link-model');
+      mkdirSync(model);
+      writeFileSync(path.join(model, 'target'), 'x');
+      symlinkSync('target', path.join(model, 'link'));
+      expect(await digestFailure(model)).toBe(
+        `Computing digest failed: Cannot use '${model}/link' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`,
+      );
+      const allowed = await runCli(['digest', '--allow-symlinks', model]);
+      expect(allowed.code).toBe(0);
+    });
+
+    it('a symlink escaping the model, even with --allow-symlinks', async () => {
+      const model = path.join(dir, 'escape-model');
+      mkdirSync(model);
+      writeFileSync(path.join(dir, 'outside'), 'secret');
+      symlinkSync(path.join(dir, 'outside'), path.join(model, 'link'));
+      expect(await digestFailure(model, '--allow-symlinks')).toMatch(/link.*outside the model/);
+    });
+
+    it('a symlink cycle, even with --allow-symlinks', async () => {
+      const model = path.join(dir, 'cycle-model');
+      mkdirSync(model);
+      symlinkSync('b', path.join(model, 'a'));
+      symlinkSync('a', path.join(model, 'b'));
+      expect(await digestFailure(model, '--allow-symlinks')).toMatch(
+        /Computing digest failed: .*'.*cycle-model\/a'/,
+      );
+    });
   });
 
   it('rejects a non-positive shard size as a usage error', async () => {
