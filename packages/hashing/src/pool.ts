@@ -78,6 +78,12 @@ export function workerScriptUrl(): URL | null {
   return null;
 }
 
+// Workers inherit the process's Node options; those about how the main script is given (`-e`, `--input-type`)
+// make a worker fail to start, and the worker script needs none of them.
+function workerExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !/^(?:--input-type|--eval|-e|--print|-p)(?:=|$)/.test(arg));
+}
+
 function aborted(): HashingError {
   return new HashingError('ABORTED', 'Hashing was cancelled');
 }
@@ -160,7 +166,7 @@ function runOnWorkers(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const count = Math.max(1, Math.min(options.maxWorkers, batches.length));
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(url);
+      const worker = new Worker(url, { execArgv: workerExecArgv() });
       workers.push(worker);
       worker.on('message', (reply: WorkerReply) => onReply(worker, reply));
       worker.on('error', (error) =>

@@ -1,0 +1,110 @@
+// Every fast path (worker batches, inline, shards in parallel, large reads) against independent tools
+// (sha256sum, b2sum, b3sum) on generated trees: sizes around the internal split points, empty files, many files,
+// one worker vs many.
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Config } from '@model-signing/hashing';
+import type { Manifest } from '@model-signing/manifest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pseudoRandomBytes, requireTool, TempDirs } from './support.js';
+
+const MiB = 1 << 20;
+const temp = new TempDirs();
+let model: string;
+const files = new Map<string, number>();
+
+// Around the 1 MiB read size, the 8 MiB batch size, and small sizes; plus enough small files to fill several
+// batches of 512 tasks.
+const SIZES = [0, 1, 55, 64, 1000, MiB - 1, MiB, MiB + 1, 3 * MiB + 17, 8 * MiB - 1, 8 * MiB, 8 * MiB + 1];
+
+beforeAll(() => {
+  model = path.join(temp.make(), 'generated model');
+  SIZES.forEach((size, i) => {
+    const name = `sizes/file-${i}-${size}.bin`;
+    mkdirSync(path.join(model, 'sizes'), { recursive: true });
+    writeFileSync(path.join(model, name), pseudoRandomBytes(size, i + 1));
+    files.set(name, size);
+  });
+  for (let i = 0; i < 1200; i++) {
+    const dir = `small/d${i % 7}/e${i % 3}`;
+    mkdirSync(path.join(model, dir), { recursive: true });
+    const name = `${dir}/s${i}`;
+    const size = (i * 37) % 5000;
+    writeFileSync(path.join(model, name), pseudoRandomBytes(size, 1000 + i));
+    files.set(name, size);
+  }
+});
+afterAll(() => temp.cleanup());
+
+function toolDigests(tool: string, names: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < names.length; i += 200) {
+    const chunk = names.slice(i, i + 200);
+    const text = execFileSync(tool, chunk, { cwd: model, encoding: 'utf8', maxBuffer: 64 * MiB });
+    for (const [j, line] of text.trim().split('\n').entries()) out.set(chunk[j]!, line.split(/\s+/)[0]!);
+  }
+  return out;
+}
+
+function byName(manifest: Manifest): Map<string, string> {
+  return new Map(manifest.resourceDescriptors().map((d) => [d.name, d.digest]));
+}
+
+const TOOLS = { sha256: 'sha256sum', blake2b: 'b2sum', blake3: 'b3sum' } as const;
+
+describe.each(['sha256', 'blake2b', 'blake3'] as const)('%s files', (algorithm) => {
+  it('matches the independent tool for every file, with 1 and several workers', async () => {
+    if (!requireTool(TOOLS[algorithm])) return;
+    const expected = toolDigests(TOOLS[algorithm], [...files.keys()]);
+    for (const maxWorkers of [1, 3]) {
+      const manifest = await new Config()
+        .useFileSerialization({ hashingAlgorithm: algorithm, maxWorkers })
+        .hash(model);
+      expect(manifest.size).toBe(files.size);
+      expect(byName(manifest)).toEqual(expected);
+    }
+  });
+});
+
+describe('read sizes never change digests', () => {
+  it.each([0, 1000, 4096, 3 * MiB])('chunkSize %i', async (chunkSize) => {
+    const base = await new Config().hash(model);
+    const other = await new Config().useFileSerialization({ chunkSize, maxWorkers: 2 }).hash(model);
+    expect(other.resourceDescriptors()).toEqual(base.resourceDescriptors());
+  });
+
+  it('a file above the largest single read (64 MiB) with chunkSize 0', async () => {
+    if (!requireTool('sha256sum')) return;
+    const dir = path.join(temp.make(), 'big');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'f'), pseudoRandomBytes(64 * MiB + 3, 77));
+    const manifest = await new Config().useFileSerialization({ chunkSize: 0 }).hash(dir);
+    const expected = execFileSync('sha256sum', [path.join(dir, 'f')], { encoding: 'utf8' }).split(' ')[0];
+    expect(manifest.resourceDescriptors()[0]?.digest).toBe(expected);
+  });
+});
+
+describe.each(['sha256', 'blake2b'] as const)('%s shards', (algorithm) => {
+  it('every shard equals the tool digest of that byte range', async () => {
+    if (!requireTool(TOOLS[algorithm])) return;
+    const shardSize = MiB + 3;
+    const manifest = await new Config()
+      .useShardSerialization({ hashingAlgorithm: algorithm, shardSize, maxWorkers: 2 })
+      .hash(model, { filesToHash: [...files.keys()].filter((n) => n.startsWith('sizes/')) });
+    // Empty files have no shards; every other file is covered without gaps.
+    const expectedCount = SIZES.reduce((n, size) => n + Math.ceil(size / shardSize), 0);
+    expect(manifest.size).toBe(expectedCount);
+    const checked = manifest.resourceDescriptors().filter((_, i) => i % 3 === 0 || i === expectedCount - 1);
+    for (const { name, digest, algorithm: resourceAlgorithm } of checked) {
+      expect(resourceAlgorithm).toBe(`${algorithm}-sharded-${shardSize}`);
+      const [file, start, end] = name.split(':') as [string, string, string];
+      const command = `tail -c +${Number(start) + 1} '${file}' | head -c ${Number(end) - Number(start)} | ${TOOLS[algorithm]}`;
+      expect(digest, name).toBe(execSync(command, { cwd: model, encoding: 'utf8' }).split(/\s+/)[0]);
+    }
+    const one = await new Config()
+      .useShardSerialization({ hashingAlgorithm: algorithm, shardSize, maxWorkers: 1 })
+      .hash(model, { filesToHash: [...files.keys()].filter((n) => n.startsWith('sizes/')) });
+    expect(one.resourceDescriptors()).toEqual(manifest.resourceDescriptors());
+  });
+});

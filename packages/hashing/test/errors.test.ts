@@ -1,0 +1,217 @@
+// Bad input (format spec §3.3, decisions 6 and 9), cancellation, progress and `filesToHash`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Config, HashingError, workerScriptUrl } from '@model-signing/hashing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeModel, pseudoRandomBytes, repoRoot, TempDirs } from './support.js';
+
+const temp = new TempDirs();
+afterAll(() => temp.cleanup());
+
+async function failure(promise: Promise<unknown>): Promise<HashingError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HashingError);
+  return error as HashingError;
+}
+
+const special = (p: string) =>
+  `Cannot use '${p}' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`;
+
+function folder(): string {
+  return makeModel(temp.make(), 'sample_model_folder');
+}
+
+describe('bad input', () => {
+  it('a missing model path', async () => {
+    const missing = path.join(temp.make(), 'nope');
+    const error = await failure(new Config().hash(missing));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toBe(special(missing));
+  });
+
+  it('TestUtilities.test_check_file_or_directory_raises_on_pipes', async () => {
+    const model = folder();
+    execFileSync('mkfifo', [path.join(model, 'pipe')]);
+    const error = await failure(new Config().hash(model));
+    expect(error.code).toBe('SPECIAL_FILE');
+    expect(error.message).toBe(special(path.join(model, 'pipe')));
+    // A FIFO as the model path itself.
+    const error2 = await failure(new Config().hash(path.join(model, 'pipe')));
+    expect(error2.code).toBe('SPECIAL_FILE');
+  });
+
+  it('a model path that is a symlink needs the opt-in', async () => {
+    const model = folder();
+    const link = path.join(temp.make(), 'link');
+    symlinkSync(model, link);
+    expect((await failure(new Config().hash(link))).code).toBe('SYMLINK');
+    const manifest = await new Config().setAllowSymlinks(true).hash(link);
+    expect(manifest.size).toBe(10);
+    expect(manifest.modelName).toBe('link');
+  });
+
+  it('a symlink escaping the model fails even with the opt-in (absolute and relative)', async () => {
+    const model = makeModel(temp.make(), 'symlink_model_folder', 'outside');
+    const error = await failure(new Config().setAllowSymlinks(true).hash(model));
+    expect(error.code).toBe('ESCAPES_MODEL');
+    expect(error.message).toContain(path.join(model, 'symlink_file'));
+
+    const other = folder();
+    symlinkSync('../..', path.join(other, 'd0', 'up'));
+    symlinkSync('../../external', path.join(other, 'd0', 'upfile'));
+    writeFileSync(path.join(other, '..', 'external'), 'x');
+    expect((await failure(new Config().setAllowSymlinks(true).hash(other))).code).toBe('ESCAPES_MODEL');
+  });
+
+  it('a symlink cycle fails', async () => {
+    const model = folder();
+    symlinkSync('b', path.join(model, 'a'));
+    symlinkSync('a', path.join(model, 'b'));
+    const error = await failure(new Config().setAllowSymlinks(true).hash(model));
+    expect(error.code).toBe('SYMLINK_CYCLE');
+    const self = folder();
+    symlinkSync('self', path.join(self, 'self'));
+    expect((await failure(new Config().setAllowSymlinks(true).hash(self))).code).toBe('SYMLINK_CYCLE');
+  });
+
+  it('a dangling symlink with the opt-in is not a file or directory', async () => {
+    const model = folder();
+    symlinkSync('missing-target', path.join(model, 'dangling'));
+    const error = await failure(new Config().setAllowSymlinks(true).hash(model));
+    expect(error.code).toBe('SPECIAL_FILE');
+    expect(error.message).toBe(special(path.join(model, 'dangling')));
+  });
+
+  it('symlinked directories inside the model are not descended into', async () => {
+    const model = folder();
+    symlinkSync('d0', path.join(model, 'd0-alias'));
+    symlinkSync('.', path.join(model, 'loop'));
+    const manifest = await new Config().setAllowSymlinks(true).hash(model);
+    expect(manifest.names().some((n) => n.startsWith('d0-alias') || n.startsWith('loop'))).toBe(false);
+    expect(manifest.size).toBe(10);
+  });
+
+  it('unreadable files and directories fail (decision 6)', async () => {
+    const root = temp.make();
+    chmodSync(root, 0o755);
+    const model = makeModel(root, 'sample_model_folder');
+    const bigFile = path.join(model, 'big');
+    writeFileSync(bigFile, pseudoRandomBytes(6 << 20, 9)); // large enough to go through the worker threads
+    chmodSync(path.join(model, 'd1'), 0o000);
+    chmodSync(bigFile, 0o000);
+    if (process.getuid?.() !== 0) {
+      expect((await failure(new Config().hash(model))).code).toBe('UNREADABLE');
+      return;
+    }
+    // Root reads anything: run the same calls as an unprivileged user in a child process.
+    const dist = path.join(repoRoot, 'packages/hashing/dist/index.js');
+    const script = `
+      const { Config } = await import(${JSON.stringify(dist)});
+      const out = [];
+      for (const ignore of [['big'], ['d1']]) {
+        try { await new Config().setIgnoredPaths({ paths: ignore }).hash(${JSON.stringify(model)}); out.push('ok'); }
+        catch (e) { out.push(e.code + ' ' + e.message); }
+      }
+      console.log(JSON.stringify(out));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    const [dirError, fileError] = JSON.parse(result.stdout) as string[];
+    expect(dirError).toBe(`UNREADABLE Cannot list directory '${path.join(model, 'd1')}': permission denied`);
+    expect(fileError).toBe(`UNREADABLE Cannot read '${bigFile}': permission denied`);
+  });
+});
+
+describe('cancellation', () => {
+  it('rejects at once when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect((await failure(new Config().hash(folder(), { signal: controller.signal }))).code).toBe('ABORTED');
+  });
+
+  it('aborts while workers run, and terminates them', async () => {
+    expect(workerScriptUrl()).not.toBeNull();
+    const model = path.join(temp.make(), 'm');
+    mkdirSync(model);
+    for (let i = 0; i < 8; i++) writeFileSync(path.join(model, `f${i}`), pseudoRandomBytes(16 << 20, i + 1));
+    const controller = new AbortController();
+    const promise = new Config().useFileSerialization({ chunkSize: 4096 }).hash(model, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.bytesHashed > 0) controller.abort();
+      },
+    });
+    setTimeout(() => controller.abort(), 50);
+    expect((await failure(promise)).code).toBe('ABORTED');
+    const workers = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort');
+    expect(workers).toEqual([]);
+  });
+});
+
+describe('progress', () => {
+  it('ends with every byte and file hashed', async () => {
+    const model = path.join(temp.make(), 'm');
+    mkdirSync(model);
+    let total = 0;
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(path.join(model, `f${i}`), pseudoRandomBytes((3 << 20) + i, i + 1));
+      total += (3 << 20) + i;
+    }
+    writeFileSync(path.join(model, 'empty'), '');
+    for (const config of [new Config(), new Config().useShardSerialization({ shardSize: 1 << 20 })]) {
+      const seen: number[] = [];
+      let last: unknown;
+      await config.hash(model, {
+        onProgress: (p) => {
+          seen.push(p.bytesHashed);
+          last = p;
+        },
+      });
+      expect(last).toEqual({ bytesHashed: total, totalBytes: total, filesHashed: 6, totalFiles: 6 });
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    }
+  });
+});
+
+describe('filesToHash', () => {
+  it('hashes only the listed files; missing ones are left out', async () => {
+    const model = folder();
+    const manifest = await new Config().hash(model, { filesToHash: ['d0/f00', 'f3', 'gone', 'd9/gone'] });
+    expect(manifest.names()).toEqual(['d0/f00', 'f3']);
+    const full = await new Config().hash(model);
+    expect(manifest.get('f3')?.digest.value).toEqual(full.get('f3')?.digest.value);
+  });
+
+  it('rejects names that could leave the model', async () => {
+    const model = folder();
+    for (const name of ['../x', '/etc/passwd', 'd0/../f0', '', 'a\\b']) {
+      expect((await failure(new Config().hash(model, { filesToHash: [name] }))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
+    }
+  });
+
+  it('never reads through a symlinked directory, and applies ignores and the symlink policy', async () => {
+    const model = folder();
+    const outside = temp.make();
+    writeFileSync(path.join(outside, 'secret'), 'secret');
+    symlinkSync(outside, path.join(model, 'out'));
+    symlinkSync('f0', path.join(model, 'link'));
+    const config = new Config().setIgnoredPaths({ paths: ['f1'] });
+    expect((await config.hash(model, { filesToHash: ['out/secret', 'f1', 'f2'] })).names()).toEqual(['f2']);
+    expect((await failure(config.hash(model, { filesToHash: ['link'] }))).code).toBe('SYMLINK');
+  });
+
+  it('a single-file model is listed as .', async () => {
+    const model = makeModel(temp.make(), 'sample_model_file');
+    expect((await new Config().hash(model, { filesToHash: ['.'] })).names()).toEqual(['.']);
+    expect((await new Config().hash(model, { filesToHash: [] })).names()).toEqual([]);
+  });
+});
