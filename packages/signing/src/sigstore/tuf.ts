@@ -83,7 +83,7 @@ export function embeddedProductionTrust(): SigstoreTrust {
 function tufFailure(url: string, error: unknown, action: string): SigstoreError {
   const reason = error instanceof Error ? error.message : String(error);
   const code = error instanceof TUFError ? ` (${error.code})` : '';
-  return new SigstoreError('TUF_ERROR', `${action} for ${url} failed${code}: ${reason}`, { cause: error });
+  return new SigstoreError('TUF_ERROR', `${action} for ${url}${code}: ${reason}`, { cause: error });
 }
 
 async function readTargets(tuf: TUF, url: string, requireSigningConfig: boolean): Promise<SigstoreTrust> {
