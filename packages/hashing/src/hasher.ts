@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { type HashAlgorithm, parseHashAlgorithm } from '@model-signing/manifest';
 import { createBLAKE3, type IHasher } from 'hash-wasm';
 import { HashingError } from './errors.js';
@@ -61,6 +62,66 @@ class NodeHasher implements Hasher {
   }
 }
 
+// The subset of @napi-rs/blake-hash's Blake3Hasher used here.
+interface NativeBlake3 {
+  update(input: Uint8Array): unknown;
+  digestBuffer(): Uint8Array;
+  reset(): void;
+}
+type NativeBlake3Constructor = new () => NativeBlake3;
+
+// BLAKE3 from the blake3 Rust crate (SIMD, AVX2/AVX-512) through @napi-rs/blake-hash, whose prebuilt binaries
+// come as per-platform npm packages. Loaded lazily and optionally: where no binary exists for the platform,
+// hash-wasm (portable, about 4x slower) takes over.
+let nativeBlake3: NativeBlake3Constructor | null | undefined;
+
+function loadNativeBlake3(): NativeBlake3Constructor | null {
+  if (nativeBlake3 === undefined) {
+    nativeBlake3 = null;
+    // MODEL_SIGNING_BLAKE3=wasm forces the fallback (tests and benchmarks of the portable path).
+    if (process.env.MODEL_SIGNING_BLAKE3 !== 'wasm') {
+      try {
+        const module = createRequire(import.meta.url)('@napi-rs/blake-hash') as {
+          Blake3Hasher?: NativeBlake3Constructor;
+        };
+        nativeBlake3 = module.Blake3Hasher ?? null;
+      } catch {
+        nativeBlake3 = null;
+      }
+    }
+  }
+  return nativeBlake3;
+}
+
+/** Which BLAKE3 implementation this process uses: `native` (SIMD) or `wasm` (portable fallback). */
+export function blake3Implementation(): 'native' | 'wasm' {
+  return loadNativeBlake3() ? 'native' : 'wasm';
+}
+
+class NativeBlake3Hasher implements Hasher {
+  readonly algorithm = 'blake3' as const;
+  readonly digestSize = 32;
+  readonly #hasher: NativeBlake3;
+
+  constructor(hasher: NativeBlake3) {
+    this.#hasher = hasher;
+  }
+
+  update(data: Uint8Array): void {
+    this.#hasher.update(data);
+  }
+
+  digest(): Uint8Array {
+    const out = new Uint8Array(this.#hasher.digestBuffer());
+    this.#hasher.reset();
+    return out;
+  }
+
+  reset(): void {
+    this.#hasher.reset();
+  }
+}
+
 // Node has no BLAKE3; hash-wasm is the portable implementation.
 class WasmBlake3Hasher implements Hasher {
   readonly algorithm = 'blake3' as const;
@@ -87,10 +148,25 @@ class WasmBlake3Hasher implements Hasher {
   }
 }
 
+/** Options of {@link createHasher}. */
+export interface CreateHasherOptions {
+  /** Force a BLAKE3 implementation (tests, benchmarks). Default: native when available, else wasm. */
+  readonly blake3?: 'native' | 'wasm';
+}
+
 /** Creates an incremental hasher; `algorithm` may be a manifest name or Python's config name `blake2`. */
-export async function createHasher(algorithm: HashingAlgorithmName | string): Promise<Hasher> {
+export async function createHasher(
+  algorithm: HashingAlgorithmName | string,
+  options: CreateHasherOptions = {},
+): Promise<Hasher> {
   const name = toManifestAlgorithm(algorithm);
-  if (name === 'blake3') return new WasmBlake3Hasher(await createBLAKE3());
+  if (name === 'blake3') {
+    const Native = options.blake3 === 'wasm' ? null : loadNativeBlake3();
+    if (options.blake3 === 'native' && !Native) {
+      throw new HashingError('INVALID_ARGUMENT', 'The native BLAKE3 implementation is not available here');
+    }
+    return Native ? new NativeBlake3Hasher(new Native()) : new WasmBlake3Hasher(await createBLAKE3());
+  }
   return new NodeHasher(name);
 }
 

@@ -23,7 +23,15 @@ export {
   hashFile,
   hashFileShard,
 } from './file-io.js';
-export { createHasher, DIGEST_SIZES, type Hasher, type HashingAlgorithmName, hashBytes } from './hasher.js';
+export {
+  blake3Implementation,
+  type CreateHasherOptions,
+  createHasher,
+  DIGEST_SIZES,
+  type Hasher,
+  type HashingAlgorithmName,
+  hashBytes,
+} from './hasher.js';
 export { GIT_IGNORE_PATHS, resolveCliIgnorePaths } from './ignore.js';
 export { modelName } from './model-name.js';
 export { workerScriptUrl } from './pool.js';

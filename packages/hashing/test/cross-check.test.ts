@@ -67,6 +67,20 @@ describe.each(['sha256', 'blake2b', 'blake3'] as const)('%s files', (algorithm) 
   });
 });
 
+describe('blake3 portable fallback', () => {
+  it('hash-wasm in the workers matches b3sum too', async () => {
+    if (!requireTool('b3sum')) return;
+    const expected = toolDigests('b3sum', [...files.keys()]);
+    process.env.MODEL_SIGNING_BLAKE3 = 'wasm';
+    try {
+      const manifest = await new Config().useFileSerialization({ hashingAlgorithm: 'blake3' }).hash(model);
+      expect(byName(manifest)).toEqual(expected);
+    } finally {
+      delete process.env.MODEL_SIGNING_BLAKE3;
+    }
+  });
+});
+
 describe('read sizes never change digests', () => {
   it.each([0, 1000, 4096, 3 * MiB])('chunkSize %i', async (chunkSize) => {
     const base = await new Config().hash(model);

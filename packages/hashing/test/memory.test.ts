@@ -1,5 +1,5 @@
 // Mirrors tests/_hashing/memory_test.py: the in-memory hashers.
-import { createHasher, DIGEST_SIZES, hashBytes } from '@model-signing/hashing';
+import { blake3Implementation, createHasher, DIGEST_SIZES, hashBytes } from '@model-signing/hashing';
 import { toHex } from '@model-signing/manifest';
 import { describe, expect, it } from 'vitest';
 
@@ -52,6 +52,23 @@ describe.each(['sha256', 'blake2b', 'blake3'] as const)('%s', (algorithm) => {
     expect(hasher.digestSize).toBe(expected);
     expect(DIGEST_SIZES[algorithm]).toBe(expected);
     expect(hasher.digest()).toHaveLength(expected);
+  });
+});
+
+describe('BLAKE3 implementations', () => {
+  it('native (when this platform has it) and wasm agree with the known value', async () => {
+    const impls = blake3Implementation() === 'native' ? (['native', 'wasm'] as const) : (['wasm'] as const);
+    if (process.env.CI === 'true' && process.platform === 'linux' && process.arch === 'x64') {
+      expect(blake3Implementation()).toBe('native');
+    }
+    for (const blake3 of impls) {
+      const hasher = await createHasher('blake3', { blake3 });
+      hasher.update(text('Test '));
+      hasher.update(text('string'));
+      expect(toHex(hasher.digest())).toBe(KNOWN.blake3);
+      hasher.update(new Uint8Array(0));
+      expect(toHex(hasher.digest())).toBe('af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262');
+    }
   });
 });
 
