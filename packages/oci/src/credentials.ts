@@ -149,6 +149,8 @@ export function runCredentialHelper(helper: string, host: string): Promise<Regis
         }
       },
     );
+    // A helper that exits without reading its input must not crash the process with EPIPE.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(host);
   });
 }
