@@ -78,6 +78,7 @@ function awaitCallback(server: Server, state: string, timeoutMs: number): Promis
       () => reject(new SigstoreError('OIDC_ERROR', 'Timed out waiting for the browser sign-in')),
       timeoutMs,
     );
+    timer.unref();
     server.on('request', (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/auth/callback') {
@@ -114,6 +115,7 @@ async function readCode(input: Readable, output: Writable, timeoutMs: number): P
         () => reject(new SigstoreError('OIDC_ERROR', 'Timed out waiting for the code')),
         timeoutMs,
       );
+      timer.unref();
       lines.once('line', (line) => {
         clearTimeout(timer);
         resolve(line.trim());
@@ -180,6 +182,8 @@ export async function interactiveIdentityToken(options: InteractiveOidcOptions):
     let code: string;
     if (server) {
       const callback = awaitCallback(server, state, timeoutMs);
+      // The redirect may fail while the browser hook is still running; it is awaited below.
+      callback.catch(() => {});
       output.write(`Waiting for browser sign-in. If no browser opens, visit:\n${auth.toString()}\n`);
       await (options.openBrowser ?? defaultOpenBrowser)(auth.toString());
       code = await callback;
