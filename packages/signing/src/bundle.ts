@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { STATEMENT_PAYLOAD_TYPE } from '@model-signing/manifest';
 import { publicKeyHint } from './ec-key.js';
 import { SigningError } from './errors.js';
@@ -68,7 +68,7 @@ export function createCertificateBundleSigner(
       },
     );
   }
-  const leafSpki = createPublicKey(leaf.publicKey).export({ type: 'spki', format: 'der' });
+  const leafSpki = leaf.publicKey.export({ type: 'spki', format: 'der' });
   if (!leafSpki.equals(Buffer.from(key.publicKeySpki))) {
     throw new SigningError(
       'KEY_CERTIFICATE_MISMATCH',
