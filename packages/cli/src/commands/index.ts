@@ -1,4 +1,6 @@
 import { registerDigest } from './digest.js';
+import { registerPkcs11Export } from './pkcs11-export.js';
+import { registerSignPkcs11 } from './sign-pkcs11.js';
 import type { RegisterCommands } from './types.js';
 
 /**
@@ -11,4 +13,8 @@ import type { RegisterCommands } from './types.js';
  * error becomes one line and exit 1, throw `UsageError` for a bad invocation (exit 2), and print results with
  * `emit(json, lines, data)`. Tests run the built CLI with `runCli` from `test-support/cli.ts`.
  */
-export const COMMANDS: readonly RegisterCommands[] = [registerDigest];
+export const COMMANDS: readonly RegisterCommands[] = [
+  registerDigest,
+  registerSignPkcs11,
+  registerPkcs11Export,
+];
