@@ -278,6 +278,13 @@ export interface VerifyImageOptions extends RegistryAccess {
   readonly localModelOptions?: LocalModelOptions;
   /** Set false to skip pulling ModelCar file layers to check their content (decisions 24). Default true. */
   readonly checkLayerContents?: boolean;
+  /**
+   * Compares the signed manifest (expected) with the image's (actual) and throws on a difference; by default
+   * the fork's report of missing, extra and mismatched files.
+   */
+  readonly compareManifests?: (expected: Manifest, actual: Manifest) => void;
+  /** Reads the signed payload into the expected manifest; by default `parseStatement`. */
+  readonly expectedManifest?: (payload: Uint8Array) => Manifest;
 }
 
 /** Where a candidate signature came from. */
@@ -470,13 +477,16 @@ export async function verifyImage(
             `Expected DSSE payload ${STATEMENT_PAYLOAD_TYPE}, but got ${payload.payloadType}`,
           );
         }
-        const expected = parseStatement(payload.payload);
-        const difference = imageDiff(expected, actual);
-        if (difference) {
-          throw new OciError(
-            'VERIFICATION_FAILED',
-            `The image ${reference} does not match its signature:\n${difference}`,
-          );
+        const expected = (options.expectedManifest ?? parseStatement)(payload.payload);
+        if (options.compareManifests) options.compareManifests(expected, actual);
+        else {
+          const difference = imageDiff(expected, actual);
+          if (difference) {
+            throw new OciError(
+              'VERIFICATION_FAILED',
+              `The image ${reference} does not match its signature:\n${difference}`,
+            );
+          }
         }
         let localModelVerified = false;
         if (options.localModel) {
@@ -502,6 +512,8 @@ export async function verifyImage(
         };
       } catch (error) {
         failures.push(`${where}: ${(error as Error).message}`);
+        // With one candidate only, its own error (class, code, details) is the report.
+        if (candidates.length === 1 && failures.length === 1) throw error;
       }
     }
     if (failures.length === 1) throw new OciError('VERIFICATION_FAILED', failures[0]!);

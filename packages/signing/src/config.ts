@@ -5,6 +5,7 @@ import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.j
 import { readCertificates, readSingleCertificate } from './certificates.js';
 import { createEcdsaKeySigner, loadEcPrivateKey } from './ec-key.js';
 import { SigningError } from './errors.js';
+import { type ImageSignOptions, type ImageSignResult, signFromManifestWith, signImageWith } from './image.js';
 import type { PemInput } from './material.js';
 import {
   createPkcs11CertificateSigner,
@@ -138,6 +139,30 @@ export class Config {
       span.setAttribute('model_signing.method', method);
       return bundle;
     });
+  }
+
+  /**
+   * Signs the OCI image `ref` (spec §1.7): the model manifest is built from the registry's image manifest, and
+   * the bundle is attached as a referrer or under the `sha256-<hex>.sig` tag and/or written to a file.
+   * Requires a configured signer.
+   */
+  async signImage(ref: string, options: ImageSignOptions = {}): Promise<ImageSignResult> {
+    return signImageWith(this.#signer, ref, options);
+  }
+
+  /**
+   * Signs a prebuilt OCI image manifest (JSON text, bytes or object) without registry access and writes the
+   * bundle to `signaturePath`. Without a configured signer, Sigstore keyless signing is used (as in Python).
+   */
+  async signFromManifest(
+    manifestJson: string | Uint8Array | Record<string, unknown>,
+    signaturePath: string,
+  ): Promise<Manifest> {
+    return signFromManifestWith(
+      this.#signer ?? (() => createSigstoreSigner({})),
+      manifestJson,
+      signaturePath,
+    );
   }
 
   async #signModel(

@@ -4,6 +4,7 @@ import { withSpan } from '@model-signing/signing';
 import { type ParsedBundle, readBundleFile } from './bundle.js';
 import { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
 import { VerificationError } from './errors.js';
+import { type ImageVerificationResult, type ImageVerifyOptions, verifyImageWith } from './image.js';
 import { createKeyVerifier, type KeyVerifierOptions } from './key-verifier.js';
 import {
   checkPayloadType,
@@ -135,6 +136,19 @@ export class Config {
         return this.verifyBundle(verifier, bundle, modelPath, { ...options, excludePaths: [signaturePath] });
       },
     );
+  }
+
+  /**
+   * Verifies the OCI image `ref` (spec §1.9–§1.10): every signature attached to it (or the `signature` file)
+   * is tried, newest first, until one verifies and matches the model manifest rebuilt from the registry's
+   * current image manifest; `localModel` is then compared file by file with the signed manifest.
+   */
+  async verifyImage(ref: string, options: ImageVerifyOptions = {}): Promise<ImageVerificationResult> {
+    return verifyImageWith(this.#verifier ? await this.#verifier() : undefined, ref, {
+      ...options,
+      ignorePaths: [...this.#ignorePaths, ...(options.ignorePaths ?? [])],
+      ignoreGitPaths: options.ignoreGitPaths ?? this.#ignoreGitPaths,
+    });
   }
 
   /** The steps of {@link verify} after the bundle is read; for bundles that do not come from a file. */

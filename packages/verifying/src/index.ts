@@ -40,6 +40,7 @@ export {
   VerificationError,
   type VerificationErrorCode,
 } from './errors.js';
+export { type ImageVerificationResult, type ImageVerifyOptions, verifyImageWith } from './image.js';
 export { createKeyVerifier, type KeyVerifierOptions, OLD_KEY_FORMAT_WARNING } from './key-verifier.js';
 export { loadPublicKey } from './keys.js';
 export { requireKeyBundleMediaType, requireMethod } from './method.js';
