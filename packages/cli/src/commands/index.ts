@@ -1,7 +1,14 @@
 import { registerDigest } from './digest.js';
 import { registerPkcs11Export } from './pkcs11-export.js';
+import { registerSignCertificate } from './sign-certificate.js';
+import { registerSignKey } from './sign-key.js';
 import { registerSignPkcs11 } from './sign-pkcs11.js';
+import { registerSignSigstore } from './sign-sigstore.js';
+import { registerTrustInstance } from './trust-instance.js';
 import type { RegisterCommands } from './types.js';
+import { registerVerifyCertificate } from './verify-certificate.js';
+import { registerVerifyKey } from './verify-key.js';
+import { registerVerifySigstore } from './verify-sigstore.js';
 
 /**
  * Every command module, in help order. A new command adds one line here.
@@ -15,6 +22,13 @@ import type { RegisterCommands } from './types.js';
  */
 export const COMMANDS: readonly RegisterCommands[] = [
   registerDigest,
+  registerSignKey,
+  registerSignCertificate,
+  registerVerifyKey,
+  registerVerifyCertificate,
+  registerSignSigstore,
+  registerVerifySigstore,
+  registerTrustInstance,
   registerSignPkcs11,
   registerPkcs11Export,
 ];
