@@ -47,6 +47,8 @@ export interface SigstoreStandIn {
   readonly tufRootPath: string;
   /** Makes an unsigned id token Fulcio accepts; `claims` override the defaults (iss, email, exp, ...). */
   token(claims?: Record<string, unknown>): string;
+  /** Re-issues the TUF `timestamp.json` already expired: later TUF refreshes of this instance fail. */
+  expireTuf(): Promise<void>;
   /** Stops the server and removes {@link SigstoreStandIn.dir}. */
   stop(): Promise<void>;
 }
@@ -101,6 +103,11 @@ export async function startSigstoreStandIn(options: StandInOptions = {}): Promis
         exp: now + 300,
         ...claims,
       });
+    },
+    async expireTuf() {
+      const res = await fetch(`${info.url}/control/expire-tuf`, { method: 'POST' });
+      if (res.status !== 204)
+        throw new Error(`the stand-in refused to expire its TUF timestamp (${res.status})`);
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

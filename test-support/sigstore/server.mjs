@@ -19,8 +19,15 @@ const require = createRequire(import.meta.url);
 const { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, tsaHandler } =
   require('@sigstore/mock');
 // Deep imports on purpose: the package index pulls in nock 14 (see above).
-const { initializeTUFRepo } = require('@tufjs/repo-mock/dist/repo.js');
-const { tufHandlers } = require('@tufjs/repo-mock/dist/handler.js');
+const { KeyPair } = require('@tufjs/repo-mock/dist/key.js');
+const {
+  createSnapshotMeta,
+  createTargetsMeta,
+  createRootMeta,
+} = require('@tufjs/repo-mock/dist/metadata.js');
+const { collectTargets } = require('@tufjs/repo-mock/dist/target.js');
+// @tufjs/models is repo-mock's own dependency: resolve it from there.
+const models = createRequire(require.resolve('@tufjs/repo-mock/dist/repo.js'))('@tufjs/models');
 
 const dir = process.argv[2];
 const options = JSON.parse(process.argv[3] ?? '{}');
@@ -128,13 +135,16 @@ server.listen(0, '127.0.0.1', async () => {
     rekorTlogConfig: { selector: 'ANY' },
     tsaConfig: { selector: 'ANY' },
   };
-  const tufRepo = initializeTUFRepo([
+  const tuf = tufRepository([
     { name: 'trusted_root.json', content: JSON.stringify(trustedRoot) },
     { name: 'signing_config.v0.2.json', content: JSON.stringify(signingConfig) },
   ]);
-  for (const h of tufHandlers(tufRepo, { metadataPathPrefix: '/tuf', targetPathPrefix: '/tuf/targets' })) {
-    routes.GET.set(h.path, async () => h.fn());
-  }
+  for (const [path, respond] of tuf.routes) routes.GET.set(path, respond);
+  // Test control: re-issue timestamp.json (version 2) already expired, to exercise the expiry error.
+  routes.POST.set('/control/expire-tuf', async () => {
+    tuf.expireTimestamp();
+    return { statusCode: 204, response: '' };
+  });
 
   oidc = oidcIssuer(issuer, email);
 
@@ -148,9 +158,59 @@ server.listen(0, '127.0.0.1', async () => {
       signingConfig,
     }),
   );
-  writeFileSync(join(dir, 'tuf-root.json'), JSON.stringify(tufRepo.rootMeta.toJSON()));
+  writeFileSync(join(dir, 'tuf-root.json'), JSON.stringify(tuf.root.toJSON()));
   process.stdout.write(`${JSON.stringify({ url: base, issuer, tufUrl: `${base}/tuf` })}\n`);
 });
+
+/**
+ * A TUF repository (one ECDSA key for all roles, no consistent snapshots) served under /tuf, built from
+ * @tufjs/repo-mock's pieces so that the timestamp can be re-issued (initializeTUFRepo keeps its key private), with the same layout.
+ */
+function tufRepository(targets) {
+  const keyPair = new KeyPair();
+  const targetsMeta = createTargetsMeta(collectTargets(targets), keyPair);
+  const snapshotMeta = createSnapshotMeta(targetsMeta, keyPair);
+  const root = createRootMeta(keyPair);
+  const metaFile = (meta) => {
+    const text = JSON.stringify(meta);
+    return new models.MetaFile({
+      version: 1,
+      length: text.length,
+      hashes: { sha256: sha256(text).toString('hex') },
+    });
+  };
+  const makeTimestamp = (version, expires) => {
+    const meta = new models.Metadata(
+      new models.Timestamp({ version, specVersion: '1.0.0', expires, snapshotMeta: metaFile(snapshotMeta) }),
+    );
+    meta.sign((data) => keyPair.sign(data));
+    return meta;
+  };
+  const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  let timestamp = makeTimestamp(1, inAYear);
+  const json = (meta) => async () => ({
+    statusCode: 200,
+    response: JSON.stringify(meta().toJSON()),
+    contentType: 'application/json',
+  });
+  const routes = new Map([
+    ['/tuf/1.root.json', json(() => root)],
+    ['/tuf/2.root.json', async () => ({ statusCode: 404, response: '' })],
+    ['/tuf/timestamp.json', json(() => timestamp)],
+    ['/tuf/snapshot.json', json(() => snapshotMeta)],
+    ['/tuf/targets.json', json(() => targetsMeta)],
+  ]);
+  for (const target of targets) {
+    routes.set(`/tuf/targets/${target.name}`, async () => ({ statusCode: 200, response: target.content }));
+  }
+  return {
+    root,
+    routes,
+    expireTimestamp() {
+      timestamp = makeTimestamp(2, new Date(Date.now() - 86_400_000).toISOString());
+    },
+  };
+}
 
 /** A fake OIDC issuer: auto-approving authorization endpoint, PKCE-checking token endpoint, unsigned id tokens. */
 function oidcIssuer(issuer, subjectEmail) {
