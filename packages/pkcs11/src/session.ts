@@ -154,12 +154,25 @@ function unpad(label: string): string {
   return label.replace(/\0.*$/s, '').trimEnd();
 }
 
-function tokenLabelOf(slot: Graphene.Slot): string | undefined {
+/** CKF_TOKEN_INITIALIZED of CK_TOKEN_INFO.flags. */
+const CKF_TOKEN_INITIALIZED = 0x400;
+
+interface TokenState {
+  readonly label: string;
+  readonly initialized: boolean;
+}
+
+function tokenStateOf(slot: Graphene.Slot): TokenState | undefined {
   try {
-    return unpad(slot.lib.C_GetTokenInfo(slot.handle).label);
+    const info = slot.lib.C_GetTokenInfo(slot.handle);
+    return { label: unpad(info.label), initialized: (info.flags & CKF_TOKEN_INITIALIZED) !== 0 };
   } catch {
     return undefined;
   }
+}
+
+function tokenLabelOf(slot: Graphene.Slot): string | undefined {
+  return tokenStateOf(slot)?.label;
 }
 
 function selectSlot(
@@ -174,10 +187,13 @@ function selectSlot(
     }
     if (slot === undefined)
       throw new Pkcs11Error('TOKEN_NOT_FOUND', `There is no slot with slot-id ${slotId}`);
-    const label = tokenLabelOf(slot);
-    if (label === undefined) throw new Pkcs11Error('TOKEN_NOT_FOUND', `There is no token in slot ${slotId}`);
-    if (token !== undefined && label !== unpad(token)) {
+    const state = tokenStateOf(slot);
+    if (state === undefined) throw new Pkcs11Error('TOKEN_NOT_FOUND', `There is no token in slot ${slotId}`);
+    if (token !== undefined && state.label !== unpad(token)) {
       throw new Pkcs11Error('TOKEN_NOT_FOUND', `The token in slot ${slotId} is not called '${token}'`);
+    }
+    if (!state.initialized) {
+      throw new Pkcs11Error('TOKEN_NOT_FOUND', `The token in slot ${slotId} is not initialised`);
     }
     return slot;
   }

@@ -221,6 +221,21 @@ describe.skipIf(skipReason !== undefined)(
         expect(noToken.message).toBe('Need a token due to missing slot-id');
       });
 
+      it('a slot-id whose token is not initialised (SoftHSM always offers a free slot)', async () => {
+        const listing = execFileSync('pkcs11-tool', ['--module', token.module, '--list-slots'], {
+          env: token.env,
+          encoding: 'utf8',
+        });
+        const free = /Slot \d+ \(0x([0-9a-f]+)\):[^\n]*\n\s*token state:\s*uninitialized/.exec(listing);
+        expect(free, listing).not.toBeNull();
+        const slotId = Number.parseInt(free![1]!, 16);
+        const error = await failure(
+          openPkcs11Key(`pkcs11:slot-id=${slotId};object=x?module-path=${token.module}`),
+        );
+        expect(error.code).toBe('TOKEN_NOT_FOUND');
+        expect(error.message).toBe(`The token in slot ${slotId} is not initialised`);
+      });
+
       it('no key with that label, id, or both', async () => {
         for (const [selector, text] of [
           ['object=nope', "label 'nope'"],

@@ -25,11 +25,11 @@ const DAY = 86_400_000;
 
 type Curve = keyof typeof HASH;
 
-async function caKeys(curve: Curve): Promise<CryptoKeyPair> {
+async function caKeys(curve: Curve): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, true, [
     'sign',
     'verify',
-  ])) as CryptoKeyPair;
+  ])) as webcrypto.CryptoKeyPair;
 }
 
 /** root CA → intermediate CA → leaf holding `leafPublicPem` (the token's key). */
@@ -38,7 +38,7 @@ async function makeChain(leafPublicPem: string, leafCurve: Curve) {
   const interKeys = await caKeys('P-384');
   const notBefore = new Date(Date.now() - DAY);
   const notAfter = new Date(Date.now() + 30 * DAY);
-  const caExtensions = async (keys: CryptoKeyPair, issuer: CryptoKeyPair) => [
+  const caExtensions = async (keys: webcrypto.CryptoKeyPair, issuer: webcrypto.CryptoKeyPair) => [
     new x509.BasicConstraintsExtension(true, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
