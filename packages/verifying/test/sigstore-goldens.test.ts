@@ -27,6 +27,31 @@ describe('Sigstore goldens verify offline against the embedded production root',
     });
   }
 
+  it('touches neither the network nor a TUF cache for the production root', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const data = await mkdtemp(resolve(tmpdir(), 'ms-sigstore-xdg-'));
+    const saved = { xdg: process.env.XDG_DATA_HOME, home: process.env.HOME, fetch: globalThis.fetch };
+    process.env.XDG_DATA_HOME = data;
+    process.env.HOME = data;
+    globalThis.fetch = () => Promise.reject(new Error('network access in an offline test'));
+    try {
+      const verifier = await createSigstoreVerifier({ identity: IDENTITY, oidcIssuer: ISSUER });
+      await expect(verifier.verify(bundleOf('v1.1.0-sigstore'))).resolves.toBeDefined();
+      expect(await readdir(data)).toEqual([]);
+    } finally {
+      for (const [name, value] of [
+        ['XDG_DATA_HOME', saved.xdg],
+        ['HOME', saved.home],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      globalThis.fetch = saved.fetch;
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a wrong identity, including a prefix of the real one', async () => {
     for (const identity of ['alice@example.com', 'stefanb@us.ibm.co', 'stefanb@us', '.*']) {
       const verifier = await createSigstoreVerifier({ identity, oidcIssuer: ISSUER });
@@ -60,7 +85,7 @@ describe('Sigstore goldens verify offline against the embedded production root',
     const json = jsonOf('v1.0.0-sigstore');
     const sig = (json.dsseEnvelope as { signatures: { sig: string }[] }).signatures[0]!;
     const bytes = Buffer.from(sig.sig, 'base64');
-    bytes[bytes.length - 3] ^= 1;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 1, bytes.length - 3);
     sig.sig = bytes.toString('base64');
     const bundle = readBundle(json);
     const verifier = await createSigstoreVerifier({ identity: IDENTITY, oidcIssuer: ISSUER });
