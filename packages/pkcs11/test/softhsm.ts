@@ -74,6 +74,8 @@ export interface SoftHsmToken {
   deleteObject(type: string, idHex: string): void;
   /** The public key as PEM, exported by gnutls' p11tool (independent of our code). */
   exportPublicKeyWithP11tool(idHex: string): string;
+  /** The key's public-object URI as p11tool lists it (`pkcs11:model=…;token=…;id=…;object=…;type=public`). */
+  keyUriFromP11tool(keyLabel: string): string;
   /** A URI for our signer: token label, key selectors, PIN and module path. */
   uri(selector: string, query?: string): string;
   /** Deletes the token directory and restores SOFTHSM2_CONF. */
@@ -149,6 +151,19 @@ export async function createSoftHsmToken(label = 'model-signing-test', pin = '12
         { env: { ...env, GNUTLS_PIN: pin }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       return readFileSync(out, 'utf8');
+    },
+    keyUriFromP11tool(keyLabel) {
+      const listing = execFileSync('p11tool', ['--provider', module, '--list-all', `pkcs11:token=${label}`], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const url = listing
+        .split('\n')
+        .map((line) => /^\s*URL: (pkcs11:.*)$/.exec(line)?.[1])
+        .find((candidate) => candidate?.includes(`;object=${keyLabel};`));
+      if (url === undefined) throw new Error(`p11tool lists no object ${keyLabel}: ${listing}`);
+      return url;
     },
     uri(selector, query) {
       return `pkcs11:token=${label};${selector}?pin-value=${pin}&module-path=${module}${query ? `&${query}` : ''}`;

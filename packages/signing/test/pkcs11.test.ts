@@ -150,6 +150,24 @@ describe.skipIf(skipReason !== undefined)(
       });
     }
 
+    it('TestPkcs11SoftHSMSigning.test_softhsm: the URI p11tool lists, module-name=softhsm2, upstream directories', async () => {
+      const modulePaths = ['/usr/lib64/pkcs11/', '/usr/lib/pkcs11/', path.dirname(token.module) + '/'];
+      const uri = `${token.keyUriFromP11tool('key-P-384')}?pin-value=${token.pin}&module-name=softhsm2`;
+      expect(uri).toMatch(
+        /^pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=.*;type=public\?/,
+      );
+      const dir = temp();
+      const model = writeModel(dir, { 'signme-1': 'a', 'signme-2': 'b' });
+      const pubFile = path.join(dir, 'pubkey.pem');
+      writeFileSync(pubFile, token.exportPublicKeyWithP11tool(IDS['P-384']));
+      const signature = path.join(model, 'model.sig');
+      await new Config().usePkcs11Signer({ uri, modulePaths }).sign(model, signature);
+      const verified = await new VerifyConfig()
+        .useEllipticKeyVerifier({ publicKey: pubFile })
+        .verify(model, signature);
+      expect(verified.files).toEqual(['signme-1', 'signme-2']);
+    });
+
     it('usePkcs11CertificateSigner: leaf + chain bundle that chains to a root made in the test', async () => {
       const dir = temp();
       const model = writeModel(dir, { 'a.bin': 'a', 'b.bin': 'b' });
