@@ -4,6 +4,8 @@ import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as never);
 const subtle = webcrypto.subtle;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type EcKeyAlgorithm = webcrypto.EcKeyAlgorithm;
 
 const HASH = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' } as const;
 
