@@ -22,6 +22,12 @@ export type VerificationErrorCode =
   | 'UNTRUSTED_CERTIFICATE'
   /** The signing certificate is not allowed to sign. */
   | 'CERTIFICATE_USAGE'
+  /** A Sigstore certificate names another identity or OIDC issuer than the one required. */
+  | 'IDENTITY_MISMATCH'
+  /** A Sigstore transparency-log entry is missing, unproven or does not match the bundle. */
+  | 'TRANSPARENCY_LOG'
+  /** A Sigstore bundle has too few verifiable timestamps (tlog integration time or RFC 3161). */
+  | 'TIMESTAMP'
   /** The DSSE payload type is not the in-toto statement type. */
   | 'PAYLOAD_TYPE'
   /** The signed statement is malformed. */

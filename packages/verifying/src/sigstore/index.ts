@@ -14,7 +14,7 @@ import {
   Verifier,
 } from '@sigstore/verify';
 import type { ParsedBundle } from '../bundle.js';
-import { VerificationError } from '../errors.js';
+import { VerificationError, type VerificationErrorCode } from '../errors.js';
 import type { BundleVerifier, VerifiedPayload } from '../verifier.js';
 import { certificateIdentity, identityMismatch, leafUsageProblem } from './identity.js';
 
@@ -89,7 +89,7 @@ export function sigstoreVerifierFromTrust(
       if (usage) throw new VerificationError('CERTIFICATE_USAGE', `Sigstore verification failed: ${usage}`);
       const mismatch = identityMismatch(certificateIdentity(leafDer), identity, issuer);
       if (mismatch) {
-        throw new VerificationError('UNTRUSTED_CERTIFICATE', `Sigstore identity check failed: ${mismatch}`);
+        throw new VerificationError('IDENTITY_MISMATCH', `Sigstore identity check failed: ${mismatch}`);
       }
       return { payloadType: parsed.envelope.payloadType, payload: parsed.envelope.payload };
     },
@@ -120,15 +120,21 @@ function sigstoreLeaf(parsed: ParsedBundle): Uint8Array {
   return content.certificates[0]!;
 }
 
+/** Our code for a `@sigstore/verify` error code. */
+function codeFor(sigstoreCode: string): VerificationErrorCode {
+  if (sigstoreCode === 'SIGNATURE_ERROR') return 'INVALID_SIGNATURE';
+  if (sigstoreCode.startsWith('TLOG')) return 'TRANSPARENCY_LOG';
+  if (sigstoreCode === 'TIMESTAMP_ERROR') return 'TIMESTAMP';
+  if (sigstoreCode === 'UNTRUSTED_SIGNER_ERROR') return 'IDENTITY_MISMATCH';
+  return 'UNTRUSTED_CERTIFICATE';
+}
+
 function translate(error: unknown, source: string): VerificationError {
   if (error instanceof SigstoreVerifyError || error instanceof PolicyError) {
-    const code = error.code === 'SIGNATURE_ERROR' ? 'INVALID_SIGNATURE' : 'UNTRUSTED_CERTIFICATE';
     return new VerificationError(
-      code,
+      codeFor(error.code),
       `Sigstore verification failed (${error.code}): ${error.message} [trust: ${source}]`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   return new VerificationError(
