@@ -139,6 +139,18 @@ describe.skipIf(skipReason !== undefined)(
         .useEllipticKeyVerifier({ publicKey: pubFile })
         .verify(model, signature);
       expect(verified.files).toEqual(['sub/config.json', 'weights.bin']);
+      // Upstream's scripts/pkcs11-tests/test_pkcs11.sh: verify key with the Python flag spelling.
+      const cliVerify = await runCli([
+        'verify',
+        'key',
+        '--signature',
+        signature,
+        '--public_key',
+        pubFile,
+        model,
+      ]);
+      expect(cliVerify.stderr).toBe('');
+      expect(cliVerify.code).toBe(0);
     });
 
     it('accepts the Python spellings pkcs11_key and --pkcs11_uri, and --json', async () => {
@@ -184,6 +196,17 @@ describe.skipIf(skipReason !== undefined)(
       await new VerifyConfig()
         .useCertificateVerifier({ certificateChain: [files.root] })
         .verify(model, signature);
+      const cliVerify = await runCli([
+        'verify',
+        'certificate',
+        '--signature',
+        signature,
+        '--certificate-chain',
+        files.root,
+        model,
+      ]);
+      expect(cliVerify.stderr).toBe('');
+      expect(cliVerify.code).toBe(0);
 
       // A certificate for another key is refused before anything is written.
       const other = await runCli([
