@@ -213,3 +213,8 @@ export function modelCarImage(
     layers,
   };
 }
+
+/** The fork's signature tag of an image digest, computed here independently of the library. */
+export function signatureTagOf(digest: string): string {
+  return `sha256-${digest.slice('sha256:'.length)}.sig`;
+}

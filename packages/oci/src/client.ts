@@ -240,7 +240,7 @@ export class RegistryClient {
         const what = code === 'ABORT_ERR' || (error as Error).name === 'TimeoutError' ? 'timed out' : code;
         throw new OciError(
           'UNREACHABLE',
-          `Cannot reach registry ${this.registry} (${method} ${current.origin}${current.pathname}): ${what ?? (error as Error).message}`,
+          `Cannot reach registry ${this.registry} (${method} ${current.origin}${current.pathname}): ${what ?? ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`,
           { cause: error },
         );
       }

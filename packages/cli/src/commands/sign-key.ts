@@ -8,6 +8,8 @@ import {
   type ModelOptions,
 } from '../common.js';
 import { emit, failWith } from '../output.js';
+import { detectTarget } from '../target.js';
+import { addImageSignOptions, type ImageSignCliOptions, runSignImage } from './image-sign.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `sign` method shares. */
@@ -54,7 +56,7 @@ export async function runSign(
   });
 }
 
-interface SignKeyOptions extends SignOptions {
+interface SignKeyOptions extends SignOptions, ImageSignCliOptions {
   privateKey: string;
   password?: string;
 }
@@ -66,12 +68,15 @@ export function registerSignKey({ sign }: CommandGroups): void {
     .description('Sign a model with an elliptic curve private key (P-256, P-384 or P-521).')
     .requiredOption('--private-key <path>', 'PEM private key (PKCS#8 or SEC1, optionally encrypted)')
     .option('--password <password>', 'password of an encrypted private key');
-  addSignOptions(command).action(async (modelPath: string, options: SignKeyOptions) => {
-    await runSign(modelPath, options, (config) =>
+  addImageSignOptions(addSignOptions(command)).action(async (modelPath: string, options: SignKeyOptions) => {
+    const configure = (config: Config) =>
       config.useEllipticKeySigner({
         privateKey: options.privateKey,
         ...(options.password !== undefined ? { password: options.password } : {}),
-      }),
-    );
+      });
+    // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
+    const target = detectTarget(modelPath);
+    if (target.kind === 'image') return runSignImage(target.reference, options, configure);
+    await runSign(modelPath, options, configure);
   });
 }

@@ -1,5 +1,7 @@
-import type { SigstoreSignerOptions } from '@model-signing/signing';
+import type { Config, SigstoreSignerOptions } from '@model-signing/signing';
 import type { Command } from 'commander';
+import { detectTarget } from '../target.js';
+import { addImageSignOptions, type ImageSignCliOptions, runSignImage } from './image-sign.js';
 import { addSignOptions, runSign, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
 
@@ -32,7 +34,7 @@ export function sigstoreTrust(
   };
 }
 
-interface SignSigstoreOptions extends SignOptions, SigstoreTrustOptions {
+interface SignSigstoreOptions extends SignOptions, SigstoreTrustOptions, ImageSignCliOptions {
   identityToken?: string;
   oauthForceOob: boolean;
   clientId: string;
@@ -60,16 +62,21 @@ export function registerSignSigstore({ sign }: CommandGroups): void {
       false,
     );
   addSigstoreTrustOptions(command);
-  addSignOptions(command).action(async (modelPath: string, options: SignSigstoreOptions) => {
-    await runSign(modelPath, options, (config) =>
-      config.useSigstoreSigner({
-        ...sigstoreTrust(options),
-        oauthForceOob: options.oauthForceOob,
-        clientId: options.clientId,
-        useAmbientCredentials: options.useAmbientCredentials,
-        ...(options.identityToken ? { identityToken: options.identityToken } : {}),
-        ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
-      }),
-    );
-  });
+  addImageSignOptions(addSignOptions(command)).action(
+    async (modelPath: string, options: SignSigstoreOptions) => {
+      const configure = (config: Config) =>
+        config.useSigstoreSigner({
+          ...sigstoreTrust(options),
+          oauthForceOob: options.oauthForceOob,
+          clientId: options.clientId,
+          useAmbientCredentials: options.useAmbientCredentials,
+          ...(options.identityToken ? { identityToken: options.identityToken } : {}),
+          ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+        });
+      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
+      const target = detectTarget(modelPath);
+      if (target.kind === 'image') return runSignImage(target.reference, options, configure);
+      await runSign(modelPath, options, configure);
+    },
+  );
 }

@@ -3,6 +3,13 @@ import { Config, VerificationError, type VerificationResult } from '@model-signi
 import type { Command } from 'commander';
 import { absolute, addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
 import { CommandError, emit, failWith } from '../output.js';
+import { detectTarget } from '../target.js';
+import {
+  addImageVerifyOptions,
+  type ImageVerifyCliOptions,
+  requireLocalSignature,
+  runVerifyImage,
+} from './image-verify.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `verify` method shares. */
@@ -66,7 +73,7 @@ export async function runVerify(
   });
 }
 
-interface VerifyKeyOptions extends VerifyOptions {
+interface VerifyKeyOptions extends VerifyOptions, Omit<ImageVerifyCliOptions, 'signature'> {
   publicKey: string;
 }
 
@@ -76,9 +83,18 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
     .command('key')
     .description('Verify a model signed with an elliptic curve key.')
     .requiredOption('--public-key <path>', 'PEM public key of the signer');
-  addVerifyOptions(command).action(async (modelPath: string, options: VerifyKeyOptions) => {
-    await runVerify(modelPath, options, (config) =>
-      config.useEllipticKeyVerifier({ publicKey: options.publicKey }),
-    );
-  });
+  addImageVerifyOptions(addVerifyOptions(command)).action(
+    async (modelPath: string, options: VerifyKeyOptions) => {
+      const configure = (config: Config) => config.useEllipticKeyVerifier({ publicKey: options.publicKey });
+      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
+      const target = detectTarget(modelPath);
+      if (target.kind === 'image') {
+        return runVerifyImage(target.reference, options, configure, [
+          'Signature verified against public key',
+        ]);
+      }
+      requireLocalSignature(options);
+      await runVerify(modelPath, options, configure);
+    },
+  );
 }

@@ -1,8 +1,19 @@
+import type { Config } from '@model-signing/verifying';
+import { detectTarget } from '../target.js';
+import {
+  addImageVerifyOptions,
+  type ImageVerifyCliOptions,
+  requireLocalSignature,
+  runVerifyImage,
+} from './image-verify.js';
 import { addSigstoreTrustOptions, type SigstoreTrustOptions, sigstoreTrust } from './sign-sigstore.js';
 import type { CommandGroups } from './types.js';
 import { addVerifyOptions, runVerify, type VerifyOptions } from './verify-key.js';
 
-interface VerifySigstoreOptions extends VerifyOptions, SigstoreTrustOptions {
+interface VerifySigstoreOptions
+  extends VerifyOptions,
+    SigstoreTrustOptions,
+    Omit<ImageVerifyCliOptions, 'signature'> {
   identity: string;
   identityProvider: string;
 }
@@ -19,13 +30,25 @@ export function registerVerifySigstore({ verify }: CommandGroups): void {
     .requiredOption('--identity <identity>', 'the signer identity (email or URI), matched exactly')
     .requiredOption('--identity-provider <url>', 'the OIDC issuer of the identity, matched exactly');
   addSigstoreTrustOptions(command);
-  addVerifyOptions(command).action(async (modelPath: string, options: VerifySigstoreOptions) => {
-    await runVerify(modelPath, options, (config) =>
-      config.useSigstoreVerifier({
-        identity: options.identity,
-        oidcIssuer: options.identityProvider,
-        ...sigstoreTrust(options),
-      }),
-    );
-  });
+  addImageVerifyOptions(addVerifyOptions(command)).action(
+    async (modelPath: string, options: VerifySigstoreOptions) => {
+      const configure = (config: Config) =>
+        config.useSigstoreVerifier({
+          identity: options.identity,
+          oidcIssuer: options.identityProvider,
+          ...sigstoreTrust(options),
+        });
+      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
+      const target = detectTarget(modelPath);
+      if (target.kind === 'image') {
+        return runVerifyImage(target.reference, options, configure, [
+          'Signature verified against Sigstore bundle',
+          'Signing identity matched',
+          'OIDC issuer matched',
+        ]);
+      }
+      requireLocalSignature(options);
+      await runVerify(modelPath, options, configure);
+    },
+  );
 }

@@ -1,0 +1,74 @@
+import type { ImageReference } from '@model-signing/oci';
+import { Config } from '@model-signing/signing';
+import { type Command, Option } from 'commander';
+import { absolute } from '../common.js';
+import { emit, failWith } from '../output.js';
+import { addRegistryOptions, type RegistryCliOptions, registryAccess } from './image-common.js';
+
+/** Options of `sign key|sigstore` that matter for an image target. */
+export interface ImageSignCliOptions extends RegistryCliOptions {
+  /** `--attachment-mode`: `referrers` (default) or `tag`. */
+  attachmentMode: string;
+  /** `--output-mode`: `registry` (default), `file` or `both`. */
+  outputMode: string;
+  /** `--signature`: the file for the `file` and `both` output modes. */
+  signature: string;
+  /** `--json`. */
+  json: boolean;
+}
+
+/** Adds the image options of `sign key` and `sign sigstore` (ignored for local targets, as in the fork). */
+export function addImageSignOptions(command: Command): Command {
+  command
+    .addOption(
+      new Option(
+        '--attachment-mode <mode>',
+        'how the signature is attached to an image: referrers or tag',
+      ).default('referrers'),
+    )
+    .addOption(
+      new Option('--output-mode <mode>', 'where an image signature goes: registry, file or both').default(
+        'registry',
+      ),
+    );
+  return addRegistryOptions(command);
+}
+
+/**
+ * Signs an image target (spec §1.7) with the signer `configure` sets, printing the fork's lines:
+ * `Pushing signature to: …`, then `Signature pushed: <digest>` and/or `Signature written to: <path>`.
+ */
+export async function runSignImage(
+  reference: ImageReference,
+  options: ImageSignCliOptions,
+  configure: (config: Config) => Config,
+): Promise<void> {
+  const lines: string[] = [];
+  const result = await failWith('Signing failed with error: ', async () => {
+    const config = configure(new Config());
+    return config.signImage(reference.toString(), {
+      ...registryAccess(options),
+      attachmentMode: options.attachmentMode,
+      output: options.outputMode,
+      signaturePath: options.signature,
+      onPush: (target) => {
+        if (!options.json) process.stdout.write(`Pushing signature to: ${target}\n`);
+      },
+    });
+  });
+  if (result.signatureDigest) lines.push(`Signature pushed: ${result.signatureDigest}`);
+  if (result.signaturePath) lines.push(`Signature written to: ${result.signaturePath}`);
+  emit(options.json, lines, {
+    status: 'success',
+    method: result.method,
+    image: reference.toString(),
+    imageDigest: result.imageDigest,
+    ...(result.signatureDigest ? { signatureDigest: result.signatureDigest } : {}),
+    ...(result.signatureTag ? { signatureTag: result.signatureTag } : {}),
+    ...(result.fellBackToTag ? { fellBackToTag: true } : {}),
+    ...(result.signaturePath ? { signature: absolute(result.signaturePath) } : {}),
+    modelName: result.manifest.modelName,
+    digest: `sha256:${result.manifest.rootDigestHex()}`,
+    files: result.manifest.names(),
+  });
+}

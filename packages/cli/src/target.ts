@@ -1,0 +1,37 @@
+/**
+ * Target auto-detection for `sign`/`verify` `sigstore` and `key` (spec §1.2): an existing file or directory is
+ * a local model; a string that looks like a path but does not exist is reported as such; anything else is an
+ * OCI image reference. `oci://` always names an image.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { ImageReference, OCI_SCHEME } from '@model-signing/oci';
+import { UsageError } from './errors.js';
+
+/** What a command-line target names. */
+export type Target =
+  | { readonly kind: 'local'; readonly path: string }
+  | { readonly kind: 'image'; readonly reference: ImageReference };
+
+/**
+ * True when `target` reads as a filesystem path rather than an image reference: it starts with `.`, `/` or
+ * `~`, or contains a path separator but no `:` or `@` (an image reference needs a tag or a digest).
+ */
+export function looksLikePath(target: string): boolean {
+  if (/^[./~]/.test(target)) return true;
+  if (process.platform === 'win32' && /^[A-Za-z]:[\\/]/.test(target)) return true;
+  return /[\\/]/.test(target) && !/[:@]/.test(target);
+}
+
+/**
+ * Decides what `target` names, as the fork does (an existing path, symlinks followed, is a local model) with
+ * a clear error for a mistyped path instead of an image-reference error.
+ * @throws UsageError for a path that does not exist; OciError for a malformed image reference.
+ */
+export function detectTarget(target: string): Target {
+  if (!target.startsWith(OCI_SCHEME) && existsSync(target)) return { kind: 'local', path: target };
+  if (!target.startsWith(OCI_SCHEME) && looksLikePath(target)) {
+    throw new UsageError(`${target}: no such file or directory`);
+  }
+  return { kind: 'image', reference: ImageReference.parse(target) };
+}
