@@ -184,3 +184,16 @@ describe('service selection', () => {
     ).toThrow('No valid Rekor transparency log found in signing config');
   });
 });
+
+describe('redact', () => {
+  it('removes JWTs and given secrets, keeps host names', async () => {
+    const { redact } = await import('@model-signing/signing');
+    const jwt = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.sig`;
+    expect(redact(`invalid identity token: ${jwt} at https://timestamp.sigstore.dev`)).toBe(
+      'invalid identity token: [REDACTED] at https://timestamp.sigstore.dev',
+    );
+    expect(redact('client secret s3cr3t-value refused', ['s3cr3t-value'])).toBe(
+      'client secret [REDACTED] refused',
+    );
+  });
+});

@@ -35,7 +35,8 @@ export class SigstoreError extends Error {
   }
 }
 
-const JWT_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+// A JWT starts with the base64url of `{"`: "eyJ". Host names such as timestamp.sigstore.dev stay readable.
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
 /**
  * Removes anything that looks like a JWT from `text`, and every literal secret given. Library errors such as
