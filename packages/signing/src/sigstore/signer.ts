@@ -13,6 +13,7 @@ import {
   type Witness,
 } from '@sigstore/sign';
 import type { BundleJson, ModelSigner } from '../signer.js';
+import { withSpan } from '../telemetry.js';
 import { redact, SigstoreError } from './errors.js';
 import { obtainIdentityToken, type TokenSources } from './oidc/index.js';
 import type { SelectedServices } from './services.js';
@@ -163,39 +164,50 @@ export function createKeylessSigner(parts: KeylessSignerParts): ModelSigner {
   return {
     method: 'sigstore',
     async sign(statement: Uint8Array): Promise<BundleJson> {
-      let token: string | undefined;
-      try {
-        token = (await obtainIdentityToken(parts.tokens)).token;
-        const identity = token;
-        const fulcio = new FulcioSigner({
-          fulcioBaseURL: parts.services.fulcio.url,
-          identityProvider: { getToken: async () => identity },
-          timeout,
-          retry,
-        });
-        const witnesses: Witness[] = [
-          ...parts.services.rekors.map(
-            (r) =>
-              new RekorWitness({
-                rekorBaseURL: r.url,
-                majorApiVersion: r.majorApiVersion,
-                entryType: 'dsse',
-                // Rekor v2 integrates entries synchronously and may take longer: at least 20 s.
-                timeout: r.majorApiVersion === 2 ? Math.max(timeout, 20_000) : timeout,
-                retry,
-              }),
-          ),
-          ...parts.services.tsas.map((t) => new TSAWitness({ tsaBaseURL: t.url, timeout, retry })),
-        ];
-        const builder = new DSSEBundleBuilder({
-          signer: new CheckedFulcioSigner(fulcio, parts.trustedRoot, parts.source),
-          witnesses,
-        });
-        const bundle = await builder.create({ data: Buffer.from(statement), type: STATEMENT_PAYLOAD_TYPE });
-        return toBundleJson(bundle);
-      } catch (error) {
-        throw translate(error, token, parts);
-      }
+      const attributes = {
+        'sigstore.trust_source': parts.source,
+        'sigstore.fulcio_url': parts.services.fulcio.url,
+        'sigstore.rekor_urls': parts.services.rekors.map((r) => r.url),
+        'sigstore.tsa_urls': parts.services.tsas.map((t) => t.url),
+      };
+      return withSpan('sigstore.sign', attributes, async (span) => {
+        let token: string | undefined;
+        try {
+          const obtained = await obtainIdentityToken(parts.tokens);
+          token = obtained.token;
+          span.setAttribute('sigstore.token_origin', obtained.origin);
+          const identity = token;
+          const fulcio = new FulcioSigner({
+            fulcioBaseURL: parts.services.fulcio.url,
+            identityProvider: { getToken: async () => identity },
+            timeout,
+            retry,
+          });
+          const witnesses: Witness[] = [
+            ...parts.services.rekors.map(
+              (r) =>
+                new RekorWitness({
+                  rekorBaseURL: r.url,
+                  majorApiVersion: r.majorApiVersion,
+                  entryType: 'dsse',
+                  // Rekor v2 integrates entries synchronously and may take longer: at least 20 s.
+                  timeout: r.majorApiVersion === 2 ? Math.max(timeout, 20_000) : timeout,
+                  retry,
+                }),
+            ),
+            ...parts.services.tsas.map((t) => new TSAWitness({ tsaBaseURL: t.url, timeout, retry })),
+          ];
+          const builder = new DSSEBundleBuilder({
+            signer: new CheckedFulcioSigner(fulcio, parts.trustedRoot, parts.source),
+            witnesses,
+          });
+          const bundle = await builder.create({ data: Buffer.from(statement), type: STATEMENT_PAYLOAD_TYPE });
+          return toBundleJson(bundle);
+        } catch (error) {
+          // Translated (and redacted) before the span records it.
+          throw translate(error, token, parts);
+        }
+      });
     },
   };
 }

@@ -4,7 +4,12 @@
  * usages).
  * @module
  */
-import { resolveVerificationTrust, type SigstoreTrust, type TufOptions } from '@model-signing/signing';
+import {
+  resolveVerificationTrust,
+  type SigstoreTrust,
+  type TufOptions,
+  withSpan,
+} from '@model-signing/signing';
 import { bundleFromJSON } from '@sigstore/bundle';
 import {
   PolicyError,
@@ -66,32 +71,38 @@ export function sigstoreVerifierFromTrust(
   const verifier = new Verifier(toTrustMaterial(trust.trustedRoot));
   return {
     method: 'sigstore',
-    async verify(parsed: ParsedBundle): Promise<VerifiedPayload> {
-      const leafDer = sigstoreLeaf(parsed);
-      let bundle: ReturnType<typeof bundleFromJSON>;
-      try {
-        bundle = bundleFromJSON(parsed.json);
-      } catch (error) {
-        throw new VerificationError(
-          'INVALID_BUNDLE',
-          `Invalid Sigstore bundle: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      try {
-        verifier.verify(toSignedEntity(bundle));
-      } catch (error) {
-        throw translate(error, trust.source);
-      }
-      const usage = leafUsageProblem(leafDer);
-      if (usage) throw new VerificationError('CERTIFICATE_USAGE', `Sigstore verification failed: ${usage}`);
-      const mismatch = identityMismatch(certificateIdentity(leafDer), identity, issuer);
-      if (mismatch) {
-        throw new VerificationError('IDENTITY_MISMATCH', `Sigstore identity check failed: ${mismatch}`);
-      }
-      return { payloadType: parsed.envelope.payloadType, payload: parsed.envelope.payload };
+    verify(parsed: ParsedBundle): Promise<VerifiedPayload> {
+      const attributes = {
+        'sigstore.identity': identity,
+        'sigstore.oidc_issuer': issuer,
+        'sigstore.trust_source': trust.source,
+      };
+      return withSpan('sigstore.verify', attributes, async () => {
+        const leafDer = sigstoreLeaf(parsed);
+        let bundle: ReturnType<typeof bundleFromJSON>;
+        try {
+          bundle = bundleFromJSON(parsed.json);
+        } catch (error) {
+          throw new VerificationError(
+            'INVALID_BUNDLE',
+            `Invalid Sigstore bundle: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        try {
+          verifier.verify(toSignedEntity(bundle));
+        } catch (error) {
+          throw translate(error, trust.source);
+        }
+        const usage = leafUsageProblem(leafDer);
+        if (usage) throw new VerificationError('CERTIFICATE_USAGE', `Sigstore verification failed: ${usage}`);
+        const mismatch = identityMismatch(certificateIdentity(leafDer), identity, issuer);
+        if (mismatch)
+          throw new VerificationError('IDENTITY_MISMATCH', `Sigstore identity check failed: ${mismatch}`);
+        return { payloadType: parsed.envelope.payloadType, payload: parsed.envelope.payload };
+      });
     },
   };
 }
