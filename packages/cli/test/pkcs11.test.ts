@@ -296,3 +296,45 @@ describe.skipIf(skipReason !== undefined)(
     });
   },
 );
+
+describe('model-signing PKCS #11 usage errors (no token needed)', () => {
+  it('verify pkcs11-key / pkcs11_certificate point to verify key / certificate (exit 2, as click)', async () => {
+    const key = await runCli([
+      'verify',
+      'pkcs11-key',
+      '--signature',
+      'model.sig',
+      '--public-key',
+      'pub.pem',
+      '.',
+    ]);
+    expect(key.code).toBe(2);
+    expect(key.stderr.split('\n')[0]).toBe(
+      "Error: No such command 'pkcs11-key': pkcs11-key signatures are verified with `verify key --public-key PEM` (get the PEM with `model-signing pkcs11 export-public-key`)",
+    );
+    const certificate = await runCli(['verify', 'pkcs11_certificate', '.']);
+    expect(certificate.code).toBe(2);
+    expect(certificate.stderr).toContain('verified with `verify certificate`');
+    const help = await runCli(['verify', '--help']);
+    expect(help.stdout).not.toContain('pkcs11');
+  });
+
+  it('pkcs11 without a subcommand is a usage error; export-public-key needs --pkcs11-uri', async () => {
+    const bare = await runCli(['pkcs11']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('model-signing pkcs11 export-public-key --pkcs11-uri URI');
+    const missing = await runCli(['pkcs11', 'export-public-key']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--pkcs11-uri <uri>' not specified");
+    const malformed = await runCli([
+      'pkcs11',
+      'export-public-key',
+      '--pkcs11-uri',
+      'pkcs11:object=k;?pin-value=1',
+    ]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toBe(
+      'Exporting the public key failed with error: Malformed pkcs11 URI: malformed path attribute\n',
+    );
+  });
+});

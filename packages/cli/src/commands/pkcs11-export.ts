@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { absolute } from '../common.js';
+import { UsageError } from '../errors.js';
 import { emit, failWith } from '../output.js';
 import type { CommandGroups } from './types.js';
 
@@ -32,7 +33,12 @@ async function loadPkcs11(): Promise<typeof import('@model-signing/pkcs11')> {
 
 /** Registers `pkcs11 export-public-key` (also `export_public_key`). */
 export function registerPkcs11Export({ program }: CommandGroups): void {
-  const group = program.command('pkcs11').description('PKCS #11 token helpers.');
+  const group = program
+    .command('pkcs11')
+    .description('PKCS #11 token helpers.')
+    .action(() => {
+      throw new UsageError('Missing command: try `model-signing pkcs11 export-public-key --pkcs11-uri URI`');
+    });
   group
     .command('export-public-key')
     .alias('export_public_key')

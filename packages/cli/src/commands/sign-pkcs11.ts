@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from 'commander';
 import { collect } from '../common.js';
+import { UsageError } from '../errors.js';
 import { addSignOptions, runSign, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
 
@@ -27,8 +28,33 @@ function addUriOption(command: Command): Command {
   );
 }
 
-/** Registers `sign pkcs11-key` and `sign pkcs11-certificate` (also spelled with `_`). */
-export function registerSignPkcs11({ sign }: CommandGroups): void {
+/**
+ * There is no PKCS #11 verifier (the bundles are key and certificate bundles). Python answers
+ * `verify pkcs11-key` with click's "No such command"; without these hidden entries our CLI would read the
+ * word as a model path for the default sigstore method and complain about `--identity`.
+ */
+function registerVerifyHints(verify: Command): void {
+  const hints = { 'pkcs11-key': 'verify key --public-key PEM', 'pkcs11-certificate': 'verify certificate' };
+  for (const [method, instead] of Object.entries(hints)) {
+    verify
+      .command(method, { hidden: true })
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw new UsageError(
+          `No such command '${method}': ${method} signatures are verified with \`${instead}\`` +
+            (method === 'pkcs11-key' ? ' (get the PEM with `model-signing pkcs11 export-public-key`)' : ''),
+        );
+      });
+  }
+}
+
+/**
+ * Registers `sign pkcs11-key` and `sign pkcs11-certificate` (also spelled with `_`), and hidden
+ * `verify pkcs11-*` entries that point to `verify key` / `verify certificate`.
+ */
+export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
+  registerVerifyHints(verify);
   const key = sign
     .command('pkcs11-key')
     .description('Sign a model with an EC key on a PKCS #11 token (verify with `verify key`).');
