@@ -1,9 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSigstoreSigner, SigstoreError, trustInstance } from '@model-signing/signing';
+import { Config, createSigstoreSigner, SigstoreError, trustInstance } from '@model-signing/signing';
+import * as verifying from '@model-signing/verifying';
 import { createSigstoreVerifier, readBundle } from '@model-signing/verifying';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SigstoreStandIn, startSigstoreStandIn } from '../../../test-support/sigstore/index.js';
 
@@ -14,6 +18,17 @@ const STATEMENT = Buffer.from(
     subject: [{ name: 'model', digest: { sha256: 'ab'.repeat(32) } }],
   }),
 );
+
+/** The OMS v1.0 bundle schema (every bundle we write must validate). */
+function omsBundleSchema() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  const dir = resolve(repoRoot, '../shared/fixtures/oms-spec/schemas/v1.0');
+  for (const name of ['predicate', 'statement', 'envelope', 'bundle']) {
+    ajv.addSchema(JSON.parse(readFileSync(join(dir, `${name}.schema.json`), 'utf8')));
+  }
+  return ajv.getSchema('https://model_signing/bundle/v1.0/schema')!;
+}
 
 let sigstore: SigstoreStandIn;
 let scratch: string;
@@ -66,6 +81,39 @@ describe('keyless signing against the loopback Sigstore', () => {
       oidcIssuer: sigstore.issuer,
     });
     await expect(production.verify(parsed)).rejects.toThrow(/Sigstore verification failed/);
+  });
+
+  it('signs a model through signing.Config; the file validates against the OMS schema and verifies', async () => {
+    const model = join(scratch, 'model');
+    await mkdir(join(model, 'sub'), { recursive: true });
+    await writeFile(join(model, 'weights.bin'), 'weights');
+    await writeFile(join(model, 'sub', 'tokenizer.json'), '{}');
+    const signature = join(model, 'model.sig');
+    await new Config()
+      .useSigstoreSigner({ trustConfig: sigstore.trustConfigPath, identityToken: sigstore.token() })
+      .sign(model, signature);
+    const json = JSON.parse(await readFile(signature, 'utf8')) as unknown;
+    const validate = omsBundleSchema();
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+
+    const result = await new verifying.Config()
+      .useSigstoreVerifier({
+        identity: sigstore.email,
+        oidcIssuer: sigstore.issuer,
+        trustConfig: sigstore.trustConfigPath,
+      })
+      .verify(model, signature);
+    expect(result.files).toEqual(['sub/tokenizer.json', 'weights.bin']);
+    await writeFile(join(model, 'weights.bin'), 'tampered');
+    await expect(
+      new verifying.Config()
+        .useSigstoreVerifier({
+          identity: sigstore.email,
+          oidcIssuer: sigstore.issuer,
+          trustConfig: sigstore.trustConfigPath,
+        })
+        .verify(model, signature),
+    ).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
   it('signs and verifies through --instance after trust-instance', async () => {
