@@ -8,7 +8,7 @@ import { ECDSASigValue, ECParameters } from '@peculiar/asn1-ecc';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Pkcs11Error } from './errors.js';
 
-/** The curves the model-signing format allows (the same names as `EcCurve` in @model-signing/signing). */
+/** The curves the model-signing format allows (the same names as `EcCurve` in `@model-signing/signing`). */
 export type Pkcs11Curve = 'P-256' | 'P-384' | 'P-521';
 
 interface CurveInfo {

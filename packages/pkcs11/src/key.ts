@@ -29,8 +29,8 @@ const CKA_EC_POINT = 0x181;
 export type OpenPkcs11KeyOptions = ModuleSearchOptions;
 
 /**
- * A key on a token, structurally an `EcdsaKeySigner` of @model-signing/signing: give it to
- * `createKeyBundleSigner` or `createCertificateBundleSigner`. Holds an open session until {@link close}.
+ * A key on a token, structurally an `EcdsaKeySigner` of `@model-signing/signing`: give it to
+ * `createKeyBundleSigner` or `createCertificateBundleSigner`. Holds an open session until `close()`.
  */
 export interface Pkcs11Key {
   /** The curve of the key; it decides the hash (SHA-256, SHA-384, SHA-512). */
@@ -140,7 +140,7 @@ function readOptional<T>(read: () => T): T | undefined {
 /**
  * Opens the EC private key a `pkcs11:` URI names, with its public key, for signing. The token is chosen by
  * `slot-id` and/or `token`, the key by `id` and/or `object`; `pin-value`/`pin-source` log in;
- * `module-path`/`module-name` find the module (see {@link OpenPkcs11KeyOptions.modulePaths}). The token must
+ * `module-path`/`module-name` find the module (see `modulePaths` of {@link OpenPkcs11KeyOptions}). The token must
  * hold a public-key object with the same `id`/label. Nothing stays open when this throws.
  * @throws {@link Pkcs11Error} with a one-line message that never contains the PIN.
  */

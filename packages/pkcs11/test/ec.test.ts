@@ -1,8 +1,7 @@
 // Raw r||s → DER conversion and SPKI building, checked against OpenSSL through node:crypto.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { rawSignatureToDer } from '@model-signing/pkcs11';
 import { describe, expect, it } from 'vitest';
-import { curveFromEcParams, curveInfo, spkiFromPoint, unwrapEcPoint } from '../src/ec.js';
+import { curveFromEcParams, curveInfo, rawSignatureToDer, spkiFromPoint, unwrapEcPoint } from '../src/ec.js';
 
 const CASES = [
   { curve: 'P-256', hash: 'sha256', oid: '06082a8648ce3d030107' },

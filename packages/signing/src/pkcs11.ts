@@ -1,7 +1,7 @@
 /**
  * PKCS #11 signing (`pkcs11-key`, `pkcs11-certificate`): the key stays on the token, the bundles are exactly
  * those of the EC-key and certificate methods (spec §6.5). The token code lives in the optional package
- * @model-signing/pkcs11 (native graphene-pk11/pkcs11js), loaded on first use so that this package installs
+ * `@model-signing/pkcs11` (native graphene-pk11/pkcs11js), loaded on first use so that this package installs
  * and works without it.
  * @module
  */
@@ -114,7 +114,7 @@ function withTokenErrors(key: EcdsaKeySigner): EcdsaKeySigner {
 /**
  * A signer whose key is on a PKCS #11 token, writing key bundles (public-key hint, as `sign key`). The
  * session stays open until the signer's `close()`, which `Config.sign` calls.
- * @throws {@link SigningError} `NOT_AVAILABLE` without @model-signing/pkcs11; token errors keep their message.
+ * @throws {@link SigningError} `NOT_AVAILABLE` without `@model-signing/pkcs11`; token errors keep their message.
  */
 export async function createPkcs11Signer(options: Pkcs11SignerOptions): Promise<ModelSigner> {
   const pkcs11 = await loadPkcs11();
