@@ -291,3 +291,86 @@ describe('writing the signature', () => {
     expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
   });
 });
+
+describe('sign with a certificate', () => {
+  it('writes leaf then chain, validates against the OMS schema, and openssl accepts the signature', async () => {
+    const dir = temp();
+    const model = writeModel(dir, { 'w.bin': 'weights' });
+    const bundle = await new Config()
+      .useCertificateSigner({
+        privateKey: path.join(KEYS, 'signing-key.pem'),
+        signingCertificate: path.join(KEYS, 'signing-key-cert.pem'),
+        certificateChain: [path.join(KEYS, 'int-ca-cert.pem'), path.join(KEYS, 'ca-cert.pem')],
+      })
+      .signToBundle(model);
+    const material = bundle.verificationMaterial as {
+      x509CertificateChain: { certificates: { rawBytes: string }[] };
+    };
+    expect(Object.keys(material)).toEqual(['x509CertificateChain', 'tlogEntries']);
+    // The same DER openssl reads from the PEM files, in command-line order.
+    const der = (file: string) =>
+      opensslAvailable()
+        ? execFileSync('openssl', ['x509', '-in', path.join(KEYS, file), '-outform', 'DER']).toString(
+            'base64',
+          )
+        : undefined;
+    const certificates = material.x509CertificateChain.certificates.map((c) => c.rawBytes);
+    expect(certificates).toHaveLength(3);
+    if (opensslAvailable()) {
+      expect(certificates).toEqual([der('signing-key-cert.pem'), der('int-ca-cert.pem'), der('ca-cert.pem')]);
+    }
+    const { bundle: validateBundle } = schemaValidator();
+    expect(validateBundle?.(bundle), JSON.stringify(validateBundle?.errors)).toBe(true);
+
+    if (opensslAvailable()) {
+      const envelope = bundle.dsseEnvelope as { payload: string; signatures: { sig: string }[] };
+      const payload = Buffer.from(envelope.payload, 'base64');
+      writeFileSync(
+        path.join(dir, 'pae.bin'),
+        Buffer.concat([Buffer.from(`DSSEv1 28 application/vnd.in-toto+json ${payload.length} `), payload]),
+      );
+      writeFileSync(path.join(dir, 'sig.der'), Buffer.from(envelope.signatures[0]?.sig ?? '', 'base64'));
+      const pub = execFileSync('openssl', [
+        'x509',
+        '-in',
+        path.join(KEYS, 'signing-key-cert.pem'),
+        '-pubkey',
+        '-noout',
+      ]);
+      writeFileSync(path.join(dir, 'leaf.pub'), pub);
+      const out = execFileSync('openssl', [
+        'dgst',
+        '-sha384',
+        '-verify',
+        path.join(dir, 'leaf.pub'),
+        '-signature',
+        path.join(dir, 'sig.der'),
+        path.join(dir, 'pae.bin'),
+      ]).toString();
+      expect(out.trim()).toBe('Verified OK');
+    }
+  });
+
+  it('refuses a signing certificate file with several certificates and a chain file without any', () => {
+    const dir = temp();
+    const two = path.join(dir, 'two.pem');
+    writeFileSync(
+      two,
+      readFileSync(path.join(KEYS, 'signing-key-cert.pem'), 'utf8') +
+        readFileSync(path.join(KEYS, 'int-ca-cert.pem'), 'utf8'),
+    );
+    expect(() =>
+      new Config().useCertificateSigner({
+        privateKey: path.join(KEYS, 'signing-key.pem'),
+        signingCertificate: two,
+      }),
+    ).toThrow(/must hold exactly one certificate, found 2/);
+    expect(() =>
+      new Config().useCertificateSigner({
+        privateKey: path.join(KEYS, 'signing-key.pem'),
+        signingCertificate: path.join(KEYS, 'signing-key-cert.pem'),
+        certificateChain: [path.join(KEYS, 'signing-key.pem')],
+      }),
+    ).toThrow(/holds no PEM certificate/);
+  });
+});
