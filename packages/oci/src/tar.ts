@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { extract } from 'tar-stream';
 import { digestAlgorithm } from './digest.js';
 import { OciError } from './errors.js';
@@ -36,8 +36,17 @@ async function decompressed(source: AsyncIterable<Uint8Array>, what: string): Pr
   if (first.done) return Readable.from([]);
   const head = Buffer.from(first.value);
   const stream = Readable.from(prepend(first.value, iterator));
-  if (head[0] === 0x1f && head[1] === 0x8b) return stream.pipe(createGunzip());
-  if (head.readUInt32LE(0) === 0xfd2fb528) return stream.pipe(createZstdDecompress());
+  if (head[0] === 0x1f && head[1] === 0x8b) return stream.pipe(zlib.createGunzip());
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
+    // zstd arrived in Node 22.15 / 23.8; older Node 22 releases cannot read such layers.
+    const zstd = (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+    if (!zstd)
+      throw new OciError(
+        'INVALID_MANIFEST',
+        `${what} is zstd-compressed; reading it needs Node.js 22.15 or later`,
+      );
+    return stream.pipe(zstd()) as unknown as Readable;
+  }
   if (
     head.subarray(0, 3).toString('latin1') === 'BZh' ||
     head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))
