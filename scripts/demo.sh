@@ -17,7 +17,15 @@ node -e '
   fs.writeFileSync(process.argv[1], privateKey.export({ type: "pkcs8", format: "pem" }));
   fs.writeFileSync(process.argv[2], publicKey.export({ type: "spki", format: "pem" }));
 ' "$work/key.pem" "$work/key.pub.pem"
-set -x
-"$bin" digest "$model"
-"$bin" sign key --private-key "$work/key.pem" --signature "$model/model.sig" "$model"
-"$bin" verify key --public-key "$work/key.pub.pem" --signature "$model/model.sig" "$model"
+run() { echo "\$ model-signing ${*:2}" | sed "s#$work/##g"; "$@"; }
+echo "Model: the TF.js tiny face detector ($(ls "$model" | tr '\n' ' '))"
+run "$bin" digest "$model"
+run "$bin" sign key --private-key "$work/key.pem" --signature "$model/model.sig" "$model"
+run "$bin" verify key --public-key "$work/key.pub.pem" --signature "$model/model.sig" "$model"
+echo "# one byte appended to the weights: verification must fail and say which file"
+printf 'x' >> "$model/tiny_face_detector_model.bin"
+if run "$bin" verify key --public-key "$work/key.pub.pem" --signature "$model/model.sig" "$model"; then
+  echo "demo: verification of a tampered model succeeded" >&2
+  exit 1
+fi
+echo "Demo done: signed, verified, and the tampered copy was refused."
