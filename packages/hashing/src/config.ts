@@ -16,7 +16,7 @@ import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
 import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
-import { hashTasks, type SizedTask } from './pool.js';
+import { hashTasks, type RunOptions, type SizedTask, WorkerPool, worthWorkers } from './pool.js';
 import { type ModelFile, walkModel } from './walk.js';
 
 /** Options of {@link Config.useFileSerialization}. */
@@ -257,50 +257,73 @@ export class Config {
 
   async #hash(modelPath: string, options: HashOptions): Promise<Manifest> {
     const serialization = this.serialization(modelPath);
-    const files = walkModel(modelPath, {
-      allowSymlinks: this.#allowSymlinks,
-      ignore: new IgnoreSet(serialization.ignorePaths),
-      filesToHash: options.filesToHash ? [...options.filesToHash] : undefined,
-      signal: options.signal,
-    });
-    const { tasks, owners, resources } = this.#plan(files);
-    const algorithm = resourceAlgorithm(serialization);
-    const onProgress = options.onProgress;
+    const maxWorkers = this.#maxWorkers ?? availableParallelism();
+    // Worker threads are started as soon as the walk shows the model is big enough, so that they boot while
+    // the walk goes on.
+    let pool: WorkerPool | null = null;
+    try {
+      const files = walkModel(modelPath, {
+        allowSymlinks: this.#allowSymlinks,
+        ignore: new IgnoreSet(serialization.ignorePaths),
+        filesToHash: options.filesToHash ? [...options.filesToHash] : undefined,
+        signal: options.signal,
+        onFile: (count, bytes) => {
+          if (pool === null && worthWorkers(count, bytes)) pool = WorkerPool.start(maxWorkers);
+        },
+      });
+      const { tasks, owners, resources } = this.#plan(files);
+      const digests = await hashTasks(
+        tasks,
+        {
+          algorithm: this.#algorithm,
+          chunkSize: this.#chunkSize,
+          maxWorkers,
+          signal: options.signal,
+          ...this.#progress(files.length, tasks, owners, options.onProgress),
+        },
+        pool,
+      );
+      const algorithm = resourceAlgorithm(serialization);
+      const items: ManifestItem[] = resources.map((resource, index) => ({
+        resource,
+        digest: { algorithm, value: digests[index]! },
+      }));
+      return new Manifest(modelName(modelPath), items, serialization);
+    } finally {
+      await (pool as WorkerPool | null)?.close();
+    }
+  }
+
+  // Turns per-task callbacks into HashProgress reports.
+  #progress(
+    totalFiles: number,
+    tasks: readonly SizedTask[],
+    owners: readonly number[],
+    onProgress: HashOptions['onProgress'],
+  ): Pick<RunOptions, 'onBytes' | 'onTaskDone'> {
+    if (!onProgress) return {};
     const totalBytes = tasks.reduce((sum, { size }) => sum + size, 0);
-    let bytesHashed = 0;
-    let filesHashed = files.length - new Set(owners).size; // files with no task (empty, shards mode)
     const left = new Map<number, number>();
     for (const owner of owners) left.set(owner, (left.get(owner) ?? 0) + 1);
-    const report = () => onProgress?.({ bytesHashed, totalBytes, filesHashed, totalFiles: files.length });
+    let bytesHashed = 0;
+    let filesHashed = totalFiles - left.size; // files with no task (empty files in shards mode)
+    const report = () => onProgress({ bytesHashed, totalBytes, filesHashed, totalFiles });
     report();
-    const digests = await hashTasks(tasks, {
-      algorithm: this.#algorithm,
-      chunkSize: this.#chunkSize,
-      maxWorkers: this.#maxWorkers ?? availableParallelism(),
-      signal: options.signal,
-      onBytes: onProgress
-        ? (bytes) => {
-            bytesHashed += bytes;
-            report();
-          }
-        : undefined,
-      onTaskDone: onProgress
-        ? (index) => {
-            const owner = owners[index]!;
-            const count = left.get(owner)! - 1;
-            left.set(owner, count);
-            if (count === 0) {
-              filesHashed++;
-              report();
-            }
-          }
-        : undefined,
-    });
-    const items: ManifestItem[] = resources.map((resource, index) => ({
-      resource,
-      digest: { algorithm, value: digests[index]! },
-    }));
-    return new Manifest(modelName(modelPath), items, serialization);
+    return {
+      onBytes: (bytes) => {
+        bytesHashed += bytes;
+        report();
+      },
+      onTaskDone: (index) => {
+        const owner = owners[index]!;
+        const count = left.get(owner)! - 1;
+        left.set(owner, count);
+        if (count === 0) {
+          filesHashed++;
+          report();
+        }
+      },
+    };
   }
 
   #plan(files: readonly ModelFile[]) {

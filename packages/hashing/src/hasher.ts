@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { type HashAlgorithm, parseHashAlgorithm } from '@model-signing/manifest';
-import { createBLAKE3, type IHasher } from 'hash-wasm';
+import type { HashAlgorithm } from '@model-signing/manifest';
+import type { IHasher } from 'hash-wasm';
 import { HashingError } from './errors.js';
 
 /** A hash algorithm as the API accepts it: the manifest names plus Python's config name `blake2`. */
@@ -26,10 +26,18 @@ export const DIGEST_SIZES: Readonly<Record<HashAlgorithm, number>> = { sha256: 3
 
 /** Maps an API algorithm name to the manifest name, failing with Python's message for unknown names. */
 export function toManifestAlgorithm(name: string): HashAlgorithm {
-  try {
-    return parseHashAlgorithm(name);
-  } catch {
-    throw new HashingError('INVALID_ARGUMENT', `Unsupported hashing method ${name}`);
+  // Same mapping as the manifest's parseHashAlgorithm; repeated here so that worker threads, which load this
+  // module, start without loading the manifest package.
+  switch (name) {
+    case 'sha256':
+      return 'sha256';
+    case 'blake2':
+    case 'blake2b':
+      return 'blake2b';
+    case 'blake3':
+      return 'blake3';
+    default:
+      throw new HashingError('INVALID_ARGUMENT', `Unsupported hashing method ${name}`);
   }
 }
 
@@ -165,7 +173,10 @@ export async function createHasher(
     if (options.blake3 === 'native' && !Native) {
       throw new HashingError('INVALID_ARGUMENT', 'The native BLAKE3 implementation is not available here');
     }
-    return Native ? new NativeBlake3Hasher(new Native()) : new WasmBlake3Hasher(await createBLAKE3());
+    if (Native) return new NativeBlake3Hasher(new Native());
+    // Loaded only when needed: importing hash-wasm costs about 100 ms per thread.
+    const { createBLAKE3 } = await import('hash-wasm');
+    return new WasmBlake3Hasher(await createBLAKE3());
   }
   return new NodeHasher(name);
 }

@@ -102,100 +102,144 @@ async function runInline(tasks: readonly SizedTask[], options: RunOptions): Prom
   return results;
 }
 
-function runOnWorkers(
-  url: URL,
-  tasks: readonly SizedTask[],
-  batches: readonly Batch[],
-  options: RunOptions,
-): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const results = new Array<Uint8Array>(tasks.length);
-    const workers: Worker[] = [];
-    let next = 0;
-    let remaining = batches.length;
-    let settled = false;
+/**
+ * A set of hashing worker threads. Created as soon as a walk shows that a model is worth hashing in parallel,
+ * so that the threads boot while the walk goes on; always {@link WorkerPool.close}d by its creator.
+ */
+export class WorkerPool {
+  readonly #workers: Worker[] = [];
+  #onReply: ((worker: Worker, reply: WorkerReply) => void) | null = null;
+  #onFailure: ((error: HashingError) => void) | null = null;
+  #failure: HashingError | null = null;
+  #closed = false;
 
-    const finish = (error?: HashingError) => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      // Wait for the threads to be gone so that no worker outlives the call, whatever its outcome.
-      void Promise.allSettled(workers.map((worker) => worker.terminate())).then(() =>
-        error ? reject(error) : resolve(results),
-      );
-    };
-    const onAbort = () => finish(aborted());
-
-    const dispatch = (worker: Worker) => {
-      if (next >= batches.length) return;
-      const id = next++;
-      const request: BatchRequest = {
-        id,
-        algorithm: options.algorithm,
-        chunkSize: options.chunkSize,
-        tasks: batches[id]!.indices.map((index) => tasks[index]!.task),
-      };
-      worker.postMessage(request);
-    };
-
-    const onReply = (worker: Worker, reply: WorkerReply) => {
-      if (settled) return;
-      if (reply.kind === 'progress') {
-        options.onBytes?.(reply.bytes);
-        return;
-      }
-      if (reply.kind === 'error') {
-        finish(new HashingError(reply.code, reply.message));
-        return;
-      }
-      const batch = batches[reply.id]!;
-      options.onBytes?.(reply.bytes);
-      batch.indices.forEach((index, position) => {
-        results[index] = reply.digests[position]!;
-        options.onTaskDone?.(index);
-      });
-      remaining--;
-      if (remaining === 0) finish();
-      else dispatch(worker);
-    };
-
-    if (options.signal?.aborted) {
-      reject(aborted());
-      return;
-    }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const count = Math.max(1, Math.min(options.maxWorkers, batches.length));
+  /** Starts `count` worker threads from the script at `url`. */
+  constructor(url: URL, count: number) {
     for (let i = 0; i < count; i++) {
       const worker = new Worker(url, { execArgv: workerExecArgv() });
-      workers.push(worker);
-      worker.on('message', (reply: WorkerReply) => onReply(worker, reply));
+      this.#workers.push(worker);
+      worker.on('message', (reply: WorkerReply) => this.#onReply?.(worker, reply));
       worker.on('error', (error) =>
-        finish(
+        this.#fail(
           new HashingError('WORKER_FAILED', `A hashing worker failed: ${error.message}`, { cause: error }),
         ),
       );
       worker.on('exit', (code) => {
-        if (!settled)
-          finish(
+        if (!this.#closed) {
+          this.#fail(
             new HashingError('WORKER_FAILED', `A hashing worker stopped unexpectedly (exit code ${code})`),
           );
+        }
       });
-      dispatch(worker);
     }
-  });
+  }
+
+  /** A pool of up to `maxWorkers` threads, or null when the worker script is not built. */
+  static start(maxWorkers: number): WorkerPool | null {
+    const url = workerScriptUrl();
+    return url ? new WorkerPool(url, Math.max(1, maxWorkers)) : null;
+  }
+
+  #fail(error: HashingError): void {
+    this.#failure ??= error;
+    this.#onFailure?.(error);
+  }
+
+  /** Terminates every thread and waits until they are gone. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled(this.#workers.map((worker) => worker.terminate()));
+  }
+
+  /** Hashes the batches on the pool's threads; the digests come back in task order. */
+  run(tasks: readonly SizedTask[], batches: readonly Batch[], options: RunOptions): Promise<Uint8Array[]> {
+    return new Promise((resolve, reject) => {
+      const results = new Array<Uint8Array>(tasks.length);
+      let next = 0;
+      let remaining = batches.length;
+      let settled = false;
+
+      const finish = (error?: HashingError) => {
+        if (settled) return;
+        settled = true;
+        this.#onReply = null;
+        this.#onFailure = null;
+        options.signal?.removeEventListener('abort', onAbort);
+        // On failure, the threads are gone before the caller hears of it, so that nothing outlives the call.
+        if (error) void this.close().then(() => reject(error));
+        else resolve(results);
+      };
+      const onAbort = () => finish(aborted());
+
+      const dispatch = (worker: Worker) => {
+        if (next >= batches.length) return;
+        const id = next++;
+        const request: BatchRequest = {
+          id,
+          algorithm: options.algorithm,
+          chunkSize: options.chunkSize,
+          tasks: batches[id]!.indices.map((index) => tasks[index]!.task),
+        };
+        worker.postMessage(request);
+      };
+
+      this.#onReply = (worker, reply) => {
+        if (reply.kind === 'progress') {
+          options.onBytes?.(reply.bytes);
+          return;
+        }
+        if (reply.kind === 'error') {
+          finish(new HashingError(reply.code, reply.message));
+          return;
+        }
+        const batch = batches[reply.id]!;
+        options.onBytes?.(reply.bytes);
+        batch.indices.forEach((index, position) => {
+          results[index] = reply.digests[position]!;
+          options.onTaskDone?.(index);
+        });
+        remaining--;
+        if (remaining === 0) finish();
+        else dispatch(worker);
+      };
+      this.#onFailure = (error) => finish(error);
+
+      if (this.#failure) return finish(this.#failure);
+      if (options.signal?.aborted) return finish(aborted());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (batches.length === 0) return finish();
+      const count = Math.min(this.#workers.length, options.maxWorkers, batches.length);
+      for (const worker of this.#workers.slice(0, Math.max(1, count))) dispatch(worker);
+    });
+  }
+}
+
+/** True when a job is small enough to hash on the calling thread rather than start worker threads. */
+export function worthWorkers(files: number, bytes: number): boolean {
+  return bytes > INLINE_BYTES || files > INLINE_TASKS;
 }
 
 /**
- * Hashes every task and returns the digests in task order. Work runs on up to `maxWorkers` worker threads;
- * very small jobs run on the calling thread, and so does everything when the worker script is not built.
+ * Hashes every task and returns the digests in task order. Work runs on `pool` (or a pool started here) of up
+ * to `maxWorkers` threads; very small jobs run on the calling thread, and so does everything when the worker
+ * script is not built. A pool passed in is left to its creator to close.
  */
-export async function hashTasks(tasks: readonly SizedTask[], options: RunOptions): Promise<Uint8Array[]> {
+export async function hashTasks(
+  tasks: readonly SizedTask[],
+  options: RunOptions,
+  pool?: WorkerPool | null,
+): Promise<Uint8Array[]> {
   if (options.signal?.aborted) throw aborted();
   if (tasks.length === 0) return [];
   const totalBytes = tasks.reduce((sum, { size }) => sum + size, 0);
-  const url = workerScriptUrl();
-  if (url === null || (totalBytes <= INLINE_BYTES && tasks.length <= INLINE_TASKS)) {
-    return runInline(tasks, options);
+  if (!worthWorkers(tasks.length, totalBytes)) return runInline(tasks, options);
+  const batches = planBatches(tasks);
+  if (pool) return pool.run(tasks, batches, options);
+  const own = WorkerPool.start(Math.min(options.maxWorkers, batches.length));
+  if (!own) return runInline(tasks, options);
+  try {
+    return await own.run(tasks, batches, options);
+  } finally {
+    await own.close();
   }
-  return runOnWorkers(url, tasks, planBatches(tasks), options);
 }

@@ -27,6 +27,8 @@ export interface WalkOptions {
   readonly filesToHash?: readonly string[] | undefined;
   /** Cancels the walk. */
   readonly signal?: AbortSignal | undefined;
+  /** Told the running count of files and bytes found, after each file. */
+  readonly onFile?: ((files: number, bytes: number) => void) | undefined;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -40,10 +42,17 @@ class Walker {
   readonly #options: WalkOptions;
   #root = '';
   readonly files: ModelFile[] = [];
+  #bytes = 0;
 
   constructor(modelPath: string, options: WalkOptions) {
     this.#modelPath = modelPath;
     this.#options = options;
+  }
+
+  #add(file: ModelFile): void {
+    this.files.push(file);
+    this.#bytes += file.size;
+    this.#options.onFile?.(this.files.length, this.#bytes);
   }
 
   #display(relative: string): string {
@@ -93,7 +102,7 @@ class Walker {
       if (stats.isDirectory()) return 'skip';
     }
     if (stats.isFile()) {
-      this.files.push({ relative, path: real, display, size: stats.size });
+      this.#add({ relative, path: real, display, size: stats.size });
       return undefined;
     }
     if (stats.isDirectory()) return 'directory';
@@ -163,7 +172,7 @@ class Walker {
   #visitRoot(single: boolean): void {
     if (single) {
       const stats = statSync(this.#root);
-      this.files.push({ relative: '.', path: this.#root, display: this.#modelPath, size: stats.size });
+      this.#add({ relative: '.', path: this.#root, display: this.#modelPath, size: stats.size });
     }
   }
 

@@ -1,0 +1,48 @@
+// One timed operation of the benchmark, in its own process (so that its peak RSS is its own): hashes a model
+// like `model-signing digest`, or verifies it against a statement like `model-signing verify` does after the
+// signature check. Prints one JSON line: { rootDigest, maxRssBytes, equal? }.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    mode: { type: 'string', default: 'digest' },
+    serialization: { type: 'string', default: 'files' },
+    algorithm: { type: 'string', default: 'sha256' },
+    'shard-size': { type: 'string' },
+    'write-statement': { type: 'string' },
+    statement: { type: 'string' },
+  },
+});
+
+const hashing = await import('../../packages/hashing/dist/index.js');
+const manifestLib = await import('../../packages/manifest/dist/index.js');
+
+let result;
+if (values.mode === 'verify') {
+  // What verification adds to hashing: parse the signed statement, rebuild the config it records, hash, compare.
+  const expected = manifestLib.parseStatement(readFileSync(values.statement));
+  const actual = await hashing.Config.fromSerialization(expected.serialization).hash(values.model);
+  const diff = manifestLib.diffManifests(expected, actual);
+  if (!diff.equal) throw new Error('verification failed: manifests differ');
+  result = { rootDigest: actual.rootDigestHex(), equal: true };
+} else {
+  const config = new hashing.Config();
+  if (values.serialization === 'shards') {
+    const shardSize = values['shard-size'] ? Number(values['shard-size']) : undefined;
+    config.useShardSerialization({ hashingAlgorithm: values.algorithm, shardSize });
+  } else {
+    config.useFileSerialization({ hashingAlgorithm: values.algorithm });
+  }
+  const manifest = await config.hash(values.model);
+  if (values['write-statement'])
+    writeFileSync(values['write-statement'], manifestLib.statementBytes(manifest));
+  result = { rootDigest: manifest.rootDigestHex() };
+}
+// maxRSS is in KiB and covers the worker threads (they share the process).
+const usage = process.resourceUsage();
+result.maxRssBytes = usage.maxRSS * 1024;
+result.cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+result.blake3 = hashing.blake3Implementation();
+console.log(JSON.stringify(result));
