@@ -72,6 +72,9 @@ server.listen(0, '127.0.0.1', async () => {
   const ca = await initializeCA(keyPair, ctlog);
   const tlog = await initializeTLog(base, keyPair);
   const tsa = await initializeTSA(keyPair);
+  // The mock TSA writes genTime with milliseconds and DER drops trailing zeros (".12Z"), which @sigstore/core's
+  // parser refuses ("invalid time") about one time in ten. Whole seconds encode without a fraction.
+  tsa.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
 
   const fulcio = fulcioHandler(ca, { strict: true, subjectClaim: 'email' });
   routes.POST.set(fulcio.path, fulcio.fn);

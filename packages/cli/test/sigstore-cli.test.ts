@@ -290,6 +290,32 @@ describe('sign and verify end to end on the loopback Sigstore', () => {
     expect(result.stderr).not.toContain(token.split('.')[1]);
   });
 
+  it('an unreachable Fulcio fails with one line naming it', async () => {
+    const config = JSON.parse(await readFile(sigstore.trustConfigPath, 'utf8')) as {
+      signingConfig: { caUrls: { url: string }[] };
+    };
+    config.signingConfig.caUrls[0]!.url = 'http://127.0.0.1:9';
+    const path = join(scratch, 'unreachable.json');
+    await writeFile(path, JSON.stringify(config));
+    const token = sigstore.token();
+    const result = await cli([
+      'sign',
+      await newModel('model-f'),
+      '--signature',
+      join(scratch, 'f.sig'),
+      '--trust-config',
+      path,
+      '--identity-token',
+      token,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^Signing failed with error: .*Fulcio http:\/\/127\.0\.0\.1:9.*ECONNREFUSED/,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toContain(token.split('.')[1]);
+  });
+
   it('signs with the out-of-band flow: URL on stderr, code on stdin', async () => {
     const model = await newModel('model-d');
     const sig = join(scratch, 'd.sig');

@@ -135,6 +135,28 @@ describe('keyless signing against the loopback Sigstore', () => {
     await expect(verifier.verify(readBundle(JSON.stringify(bundle)))).resolves.toBeDefined();
   });
 
+  it('trust precedence: --trust-config > --instance > --use-staging (no public service is contacted)', async () => {
+    // With the trust config given, the (unresolvable) instance and staging are never looked at.
+    const signer = await createSigstoreSigner({
+      trustConfig: sigstore.trustConfigPath,
+      instance: 'https://tuf.invalid',
+      useStaging: true,
+      identityToken: sigstore.token(),
+    });
+    const bundle = await signer.sign(STATEMENT);
+    // A trusted instance wins over staging for verification too.
+    const cachePath = join(scratch, 'precedence-tuf');
+    await trustInstance(sigstore.tufUrl, sigstore.tufRootPath, { cachePath });
+    const verifier = await createSigstoreVerifier({
+      identity: sigstore.email,
+      oidcIssuer: sigstore.issuer,
+      instance: sigstore.tufUrl,
+      useStaging: true,
+      tuf: { cachePath },
+    });
+    await expect(verifier.verify(readBundle(JSON.stringify(bundle)))).resolves.toBeDefined();
+  });
+
   it('refuses an instance that was never trusted, naming trust-instance', async () => {
     const cachePath = join(scratch, 'empty-tuf');
     await expect(
