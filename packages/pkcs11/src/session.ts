@@ -90,7 +90,9 @@ function acquireModule(graphene: GrapheneApi, file: string): LoadedModule {
   }
   let ownsInitialize = true;
   try {
-    module.initialize();
+    // pkcs11js directly: graphene's Module.initialize() hides CKR_CRYPTOKI_ALREADY_INITIALIZED, and then we
+    // could not tell whether the finalize on close is ours to do.
+    module.lib.C_Initialize();
   } catch (error) {
     if (ckrName(error) === 'CKR_CRYPTOKI_ALREADY_INITIALIZED') {
       ownsInitialize = false;

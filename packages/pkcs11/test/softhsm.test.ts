@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportPublicKeyPem, openModuleCount, openPkcs11Key, Pkcs11Error } from '@model-signing/pkcs11';
+import graphene from 'graphene-pk11';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CURVES, createSoftHsmToken, type SoftHsmToken, softHsmSkipReason } from './softhsm.js';
 
@@ -63,8 +64,17 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     afterEach(() => {
-      // Every test closes what it opened: no module stays loaded or initialised.
+      // Every test closes what it opened: no module stays in our registry, and the library was finalised or
+      // unloaded (a fresh C_Initialize in this process fails with CKR_CRYPTOKI_ALREADY_INITIALIZED otherwise;
+      // checked by leaving out finalize and close in session.ts).
       expect(openModuleCount()).toBe(0);
+      const module = graphene.Module.load(token.module);
+      try {
+        module.lib.C_Initialize();
+        module.lib.C_Finalize();
+      } finally {
+        module.close();
+      }
     });
 
     for (const { curve, digest } of CURVES) {
