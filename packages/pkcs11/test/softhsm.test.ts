@@ -171,6 +171,21 @@ describe.skipIf(skipReason !== undefined)(
       expect((await failure(a.sign(Uint8Array.of(1)))).code).toBe('KEY_CLOSED');
     });
 
+    it('does not finalise a library that other code in the process initialised', async () => {
+      const other = graphene.Module.load(token.module);
+      other.lib.C_Initialize();
+      try {
+        const key = await openPkcs11Key(token.uri('object=key-P-256'));
+        await key.sign(Uint8Array.of(1));
+        await key.close();
+        // Still initialised: our close left the other user's C_Initialize alone.
+        expect(() => other.lib.C_Initialize()).toThrow('CKR_CRYPTOKI_ALREADY_INITIALIZED');
+      } finally {
+        other.lib.C_Finalize();
+        other.close();
+      }
+    });
+
     describe('bad input: a clear error, nothing left open, and the token still opens afterwards', () => {
       afterEach(async () => {
         const key = await openPkcs11Key(token.uri('object=key-P-256'));
