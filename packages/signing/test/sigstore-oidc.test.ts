@@ -1,5 +1,8 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   createSigstoreSigner,
@@ -109,6 +112,23 @@ describe('identity token precedence', () => {
       expect(seen).toEqual({ audience: 'sigstore', auth: 'bearer runner-secret' });
     } finally {
       server.close();
+    }
+  });
+
+  it('asks the Buildkite agent for a token with audience sigstore', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ms-buildkite-'));
+    try {
+      const token = sigstore.token({ sub: 'buildkite' });
+      const agent = join(dir, 'buildkite-agent');
+      await writeFile(agent, `#!/bin/sh\necho "$@" > "${dir}/args"\necho ${token}\n`);
+      await chmod(agent, 0o755);
+      const found = await detectAmbientToken({ env: { BUILDKITE: 'true', PATH: dir } });
+      expect(found).toEqual({ token, source: 'Buildkite' });
+      expect((await readFile(join(dir, 'args'), 'utf8')).trim()).toBe(
+        'oidc request-token --audience sigstore',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
