@@ -125,6 +125,32 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** undici's time-limit errors. */
+const TIMEOUTS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ABORT_ERR',
+]);
+
+/** The largest manifest accepted (the distribution spec lets registries refuse bigger ones too). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The API host of a registry: Docker Hub's names map to `registry-1.docker.io`, as the fork's own push URLs
+ * do (spec §1.3).
+ */
+export function apiHost(registry: string): string {
+  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+
+/** Docker Hub keeps official images under `library/`: `docker.io/ubuntu` is `library/ubuntu` in the API. */
+function apiRepository(registry: string, repository: string): string {
+  return apiHost(registry) === 'registry-1.docker.io' && !repository.includes('/')
+    ? `library/${repository}`
+    : repository;
+}
+
 /** Errors of the connection that a second attempt may not hit (reset, closed socket). */
 const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
@@ -164,7 +190,7 @@ export class RegistryClient {
   constructor(registry: string, options: RegistryClientOptions = {}) {
     this.registry = registry;
     this.#options = options;
-    this.#base = `${options.plainHttp ? 'http' : 'https'}://${registry}`;
+    this.#base = `${options.plainHttp ? 'http' : 'https'}://${apiHost(registry)}`;
   }
 
   /** Releases the connection pool. */
@@ -203,6 +229,11 @@ export class RegistryClient {
     this.#options.warn?.(message);
   }
 
+  #mapPath(path: string, repository: string): string {
+    const mapped = apiRepository(this.registry, repository);
+    return mapped === repository ? path : path.replace(`/v2/${repository}/`, `/v2/${mapped}/`);
+  }
+
   #url(path: string): string {
     return `${this.#base}${path}`;
   }
@@ -232,12 +263,13 @@ export class RegistryClient {
           headers: sent,
           body: body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
           dispatcher: this.#agent(),
         });
       } catch (error) {
         const code = causeCode(error);
-        const what = code === 'ABORT_ERR' || (error as Error).name === 'TimeoutError' ? 'timed out' : code;
+        // Connect, header and idle-body time limits live in the dispatcher: a whole-request deadline would
+        // cut off multi-gigabyte layer downloads that are making progress.
+        const what = code && TIMEOUTS.has(code) ? 'timed out' : code;
         throw new OciError(
           'UNREACHABLE',
           `Cannot reach registry ${this.registry} (${method} ${current.origin}${current.pathname}): ${what ?? ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`,
@@ -247,7 +279,14 @@ export class RegistryClient {
       const location = response.headers.get('location');
       if ([301, 302, 303, 307, 308].includes(response.status) && location) {
         await response.body?.cancel();
-        current = new URL(location, current);
+        const next = new URL(location, current);
+        if (current.protocol === 'https:' && next.protocol !== 'https:') {
+          throw new OciError(
+            'REGISTRY_ERROR',
+            `Registry ${this.registry} redirected ${method} ${current.pathname} to a non-HTTPS URL; refused`,
+          );
+        }
+        current = next;
         if (response.status === 303) method = 'GET';
         continue;
       }
@@ -289,7 +328,9 @@ export class RegistryClient {
     pathOrUrl: string,
     options: { repository: string; actions: Action[]; headers?: Record<string, string>; body?: Uint8Array },
   ): Promise<Response> {
-    const url = pathOrUrl.startsWith('/') ? this.#url(pathOrUrl) : pathOrUrl;
+    const url = pathOrUrl.startsWith('/')
+      ? this.#url(this.#mapPath(pathOrUrl, options.repository))
+      : pathOrUrl;
     const key = `${options.repository}:${options.actions.join(',')}`;
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     const cached = this.#tokens.get(key);
@@ -373,7 +414,8 @@ export class RegistryClient {
         `Refusing to send credentials to the non-HTTPS token realm ${realm.origin}`,
       );
     }
-    const scope = challenge.params.scope ?? `repository:${repository}:${actions.join(',')}`;
+    const scope =
+      challenge.params.scope ?? `repository:${apiRepository(this.registry, repository)}:${actions.join(',')}`;
     const service = challenge.params.service;
     const credentials = resolved?.credentials;
     let response: Response;
@@ -473,7 +515,21 @@ export class RegistryClient {
         `Cannot read manifest ${this.registry}/${repository}:${reference}`,
       );
     }
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > MAX_MANIFEST_BYTES) {
+      await response.body?.cancel();
+      throw new OciError(
+        'INVALID_MANIFEST',
+        `Manifest ${this.registry}/${repository}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`,
+      );
+    }
     const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > MAX_MANIFEST_BYTES) {
+      throw new OciError(
+        'INVALID_MANIFEST',
+        `Manifest ${this.registry}/${repository}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`,
+      );
+    }
     const byDigest = reference.includes(':');
     const algorithm = byDigest ? digestAlgorithm(reference) : 'sha256';
     const digest = digestOf(bytes, algorithm);

@@ -14,6 +14,7 @@ export {
   tagManifestBytes,
 } from './attachment.js';
 export {
+  apiHost,
   type Descriptor,
   type FetchedManifest,
   type PushedManifest,

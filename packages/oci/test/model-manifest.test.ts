@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   manifestFromImage,
   normalizeLayerPath,
@@ -115,6 +116,21 @@ describe('OCI manifest → model manifest (spec §1.5 golden examples)', () => {
     ).toEqual({
       'dir1/file1.txt': `sha256:${sha256('content1')}`,
       'dir1/sub/f2': `sha256:${sha256('content2')}`,
+    });
+  });
+
+  it('reads gzip-compressed directory layers', async () => {
+    const tgz = gzipSync(makeTar({ 'models/a.txt': 'A' }));
+    const json = {
+      layers: [
+        {
+          digest: `sha256:${createHash('sha256').update(tgz).digest('hex')}`,
+          annotations: { 'olot.layer.content.type': 'directory' },
+        },
+      ],
+    };
+    expect(await names(json, { openBlob: async () => once(tgz) })).toEqual({
+      'a.txt': `sha256:${sha256('A')}`,
     });
   });
 

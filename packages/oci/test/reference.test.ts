@@ -1,4 +1,4 @@
-import { ImageReference, OciError, signatureTag } from '@model-signing/oci';
+import { apiHost, ImageReference, OciError, signatureTag } from '@model-signing/oci';
 import { describe, expect, it } from 'vitest';
 
 const HEX = 'a'.repeat(64);
@@ -57,5 +57,11 @@ describe('ImageReference.parse (spec §1.3 golden table, verified with the fork)
 
   it('names the signature tag as the fork does', () => {
     expect(signatureTag(`sha256:${HEX}`)).toBe(`sha256-${HEX}.sig`);
+  });
+
+  it('reaches Docker Hub at its API host and leaves other registries alone', () => {
+    expect(apiHost('docker.io')).toBe('registry-1.docker.io');
+    expect(apiHost('index.docker.io')).toBe('registry-1.docker.io');
+    expect(apiHost('localhost:5000')).toBe('localhost:5000');
   });
 });
