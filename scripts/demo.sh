@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a real model: sign the TF.js tiny face detector (shipped in @vladmandic/face-api) with a
 # fresh P-256 key, then verify it. Everything happens in a temporary folder.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh

@@ -1,7 +1,7 @@
 # Sourced by the project's scripts: puts a Node.js >= 22 and pnpm on PATH.
 # The machines this project runs on may carry an older system Node, so a Node 24 is taken from the
 # npm registry (the `node` package) into .tools/ beside the checkout's packages; nothing else is downloaded.
-set -euo pipefail
+# It sets no shell options, so it can be sourced into an interactive shell; the scripts set their own.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 NODE_VERSION="24.21.0"
@@ -12,10 +12,11 @@ node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 if [ -x "$TOOLS/node/node_modules/.bin/node" ]; then
   export PATH="$TOOLS/node/node_modules/.bin:$PATH"
 elif ! command -v node >/dev/null || [ "$(node_major node)" -lt 22 ]; then
-  command -v npm >/dev/null || { echo "error: npm is needed to fetch Node.js $NODE_VERSION" >&2; exit 1; }
+  command -v npm >/dev/null || { echo "error: npm is needed to fetch Node.js $NODE_VERSION" >&2; return 1 2>/dev/null || exit 1; }
   echo "setup: system Node is older than 22; installing node@$NODE_VERSION from the npm registry into .tools/" >&2
   mkdir -p "$TOOLS/node"
-  npm install --prefix "$TOOLS/node" --no-save --no-audit --no-fund --loglevel=error "node@$NODE_VERSION" >&2
+  npm install --prefix "$TOOLS/node" --no-save --no-audit --no-fund --loglevel=error "node@$NODE_VERSION" >&2 ||
+    { echo "error: could not install node@$NODE_VERSION from the npm registry" >&2; return 1 2>/dev/null || exit 1; }
   export PATH="$TOOLS/node/node_modules/.bin:$PATH"
 fi
 
@@ -27,7 +28,8 @@ fi
 if [ ! -x "$TOOLS/pnpm/node_modules/.bin/pnpm" ]; then
   echo "setup: installing pnpm@$PNPM_VERSION into .tools/" >&2
   mkdir -p "$TOOLS/pnpm"
-  npm install --prefix "$TOOLS/pnpm" --no-save --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+  npm install --prefix "$TOOLS/pnpm" --no-save --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2 ||
+    { echo "error: could not install pnpm@$PNPM_VERSION from the npm registry" >&2; return 1 2>/dev/null || exit 1; }
 fi
 export PATH="$TOOLS/pnpm/node_modules/.bin:$PATH"
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up (Node 24, pnpm, dependencies, build), lint, then every test.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh
