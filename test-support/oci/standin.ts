@@ -11,7 +11,7 @@ export interface StandinOptions {
   /** Serve `GET /v2/<name>/referrers/<digest>` (default true). */
   readonly referrers?: boolean;
   /** Require a Bearer token from the built-in token service, issued for these credentials. */
-  readonly bearer?: { username: string; password: string };
+  readonly bearer?: { username: string; password: string; refreshToken?: string };
 }
 
 /** A running stand-in. */
@@ -99,8 +99,19 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     return false;
   }
 
-  function token(req: IncomingMessage, res: ServerResponse, url: URL) {
+  async function token(req: IncomingMessage, res: ServerResponse, url: URL) {
     const expected = options.bearer!;
+    if (req.method === 'POST') {
+      // OAuth2 refresh-token grant: how Docker uses an `identitytoken`.
+      const form = new URLSearchParams((await body(req)).toString());
+      if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== expected.refreshToken) {
+        return error(res, 401, 'UNAUTHORIZED', 'bad refresh token');
+      }
+      const value = randomBytes(16).toString('hex');
+      tokens.set(value, form.get('scope') ?? '');
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ access_token: value, expires_in: 300 }));
+    }
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString() : '';
     if (given !== `${expected.username}:${expected.password}`)

@@ -69,6 +69,27 @@ for (const tls of [true, false]) {
       expect(await client.hasBlob('scratch/x', sha256('absent'))).toBe(false);
     });
 
+    it('reports the 400 the fork never noticed (manifest naming an absent blob) and claims nothing', async () => {
+      const manifest = new TextEncoder().encode(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256('{}'), size: 2 },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256('never pushed'), size: 12 },
+          ],
+        }),
+      );
+      const error = await client
+        .pushManifest('scratch/bad', 'v1', manifest, 'application/vnd.oci.image.manifest.v1+json')
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(OciError);
+      expect(error.message).toMatch(
+        /^Cannot push manifest to .*returned 400 Bad Request \(MANIFEST_BLOB_UNKNOWN/,
+      );
+      await expect(client.getManifest('scratch/bad', 'v1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
     it('reports a missing manifest with the URL and the registry error code', async () => {
       const error = await client.getManifest('models/bert', 'nope').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OciError);

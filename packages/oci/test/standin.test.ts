@@ -179,7 +179,7 @@ describe('Bearer token authentication (stand-in token service)', () => {
   let registry: Standin;
   const credentials = { username: 'robot', password: 's3cret-Bearer-pw' };
   beforeEach(async () => {
-    registry = await startStandin({ bearer: credentials });
+    registry = await startStandin({ bearer: { ...credentials, refreshToken: 'refresh-me' } });
   });
   afterEach(async () => {
     await registry.stop();
@@ -193,6 +193,23 @@ describe('Bearer token authentication (stand-in token service)', () => {
     expect(tokenRequests.some((l) => l.includes('scope=repository%3Aorg%2Fprivate%3Apull%2Cpush'))).toBe(
       true,
     );
+  });
+
+  it('exchanges an identity token (OAuth2 refresh token) at the token service', async () => {
+    storeImage(registry, 'org/private', 'v1', modelImage({ 'w.bin': 'w' }));
+    await signImage(`${registry.host}/org/private:v1`, {
+      ...plain,
+      credentials: { identityToken: 'refresh-me' },
+      sign: fakeSign,
+    });
+    expect(registry.log.filter((l) => l === 'POST /token').length).toBeGreaterThan(0);
+    const error = await verifyImage(`${registry.host}/org/private:v1`, {
+      ...plain,
+      credentials: { identityToken: 'stale-token' },
+      verifyBundle: fakeVerify,
+    }).catch((e) => e);
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect(error.message).not.toContain('stale-token');
   });
 
   it('wrong credentials give one line without the secret', async () => {
