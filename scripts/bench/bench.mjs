@@ -47,6 +47,9 @@ function have(tool) {
   return spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 const GNU_TIME = have('/usr/bin/time') ? '/usr/bin/time' : null;
+// The CLI's `digest` command, when built: the same engine plus the CLI's own start-up.
+const CLI = path.join(ROOT, 'packages/cli/dist/main.js');
+const HAVE_CLI = spawnSync(process.execPath, [CLI, 'digest', '--help'], { stdio: 'ignore' }).status === 0;
 
 // Deterministic content: AES-128-CTR keystream of a fixed key (fast, incompressible, the same on every run).
 function writeDeterministic(file, size, seed) {
@@ -126,6 +129,12 @@ function casesFor(m, statement) {
   const digest = ours('ours: files sha256', []);
   const verify = ours('ours: verify files sha256', ['--mode', 'verify', '--statement', statement]);
   const b3 = have('b3sum') ? [refs.b3sum] : [];
+  // The CLI is timed like the references (GNU time gives its peak RSS and CPU time).
+  const cli = (name, args) =>
+    HAVE_CLI
+      ? [{ name, ours: false, cli: true, argv: [process.execPath, CLI, 'digest', ...args, m.model] }]
+      : [];
+  const cliFiles = cli('cli: digest files sha256', []);
   switch (m.id) {
     case 'a':
       return [
@@ -134,6 +143,8 @@ function casesFor(m, statement) {
         ours('ours: files blake2b', ['--algorithm', 'blake2b']),
         ours('ours: files blake3', ['--algorithm', 'blake3']),
         verify,
+        ...cliFiles,
+        ...cli('cli: digest files blake3', ['--hash-algorithm', 'blake3']),
         refs.openssl,
         refs.xargs,
         refs.blake2,
@@ -157,6 +168,11 @@ function casesFor(m, statement) {
         ours('ours: shards blake2b', ['--serialization', 'shards', '--algorithm', 'blake2b', ...shardArgs]),
         digest,
         ours('ours: files blake3', ['--algorithm', 'blake3']),
+        ...cli('cli: digest shards sha256', [
+          '--serialization',
+          'shards',
+          ...(options.full ? [] : ['--shard-size', '100000000']),
+        ]),
         refs.openssl,
         refs.blake2,
         ...b3,
@@ -224,6 +240,7 @@ function benchModel(dir, id) {
       model: id,
       case: c.name,
       ours: c.ours,
+      cli: Boolean(c.cli),
       medianSeconds: seconds,
       gbPerSecond: m.bytes / seconds / 1e9,
       peakRssMB: rss.length ? Math.max(...rss) / 1e6 : null,
@@ -276,6 +293,27 @@ function targets(models) {
     'xargs -P2 openssl dgst -sha256',
     1.0,
   );
+  speedup(
+    'a (CLI): big files, files sha256 vs openssl 1 process (>= 1.8x)',
+    'a',
+    'cli: digest files sha256',
+    'openssl dgst -sha256 (1 process)',
+    1.8,
+  );
+  speedup(
+    'd (CLI): one big file, shards sha256 vs openssl 1 process (>= 1.8x)',
+    'd',
+    'cli: digest shards sha256',
+    'openssl dgst -sha256 (1 process)',
+    1.8,
+  );
+  speedup(
+    'c (CLI): 20,000 small files vs xargs -P2 openssl (>= 1.0x)',
+    'c',
+    'cli: digest files sha256',
+    'xargs -P2 openssl dgst -sha256',
+    1.0,
+  );
   speedup('a: big files, blake3 vs b3sum (>= 0.8x)', 'a', 'ours: files blake3', 'b3sum', 0.8);
   speedup('u: unequal files, blake3 vs b3sum (>= 0.8x)', 'u', 'ours: files blake3', 'b3sum', 0.8);
   speedup('c: small files, blake3 vs b3sum (>= 0.8x)', 'c', 'ours: files blake3', 'b3sum', 0.8);
@@ -294,11 +332,11 @@ function targets(models) {
     }
   }
   const rss = models.flatMap((m) =>
-    m.results.filter((r) => r.ours && r.peakRssMB !== null).map((r) => r.peakRssMB),
+    m.results.filter((r) => (r.ours || r.cli) && r.peakRssMB !== null).map((r) => r.peakRssMB),
   );
   if (rss.length)
     out.push({
-      target: 'peak RSS of ours <= 200 MB',
+      target: 'peak RSS of ours and the CLI <= 200 MB',
       value: Math.max(...rss),
       threshold: 200,
       met: Math.max(...rss) <= 200,
@@ -318,7 +356,7 @@ function printTable(report) {
     lines.push('', `model ${m.id}: ${m.files} files, ${(m.bytes / 1e9).toFixed(2)} GB`);
     const ref = m.results.find((r) => r.case === 'openssl dgst -sha256 (1 process)');
     lines.push(
-      `  ${'case'.padEnd(36)} ${'median s'.padStart(9)} ${'GB/s'.padStart(7)} ${'vs openssl 1p'.padStart(14)} ${'peak RSS MB'.padStart(12)}`,
+      `  ${'case'.padEnd(36)} ${'median s'.padStart(9)} ${'GB/s'.padStart(7)} ${'vs openssl 1p'.padStart(14)} ${'CPU s'.padStart(7)} ${'peak RSS MB'.padStart(12)}`,
     );
     for (const r of m.results) {
       const ratio = ref ? `${(ref.medianSeconds / r.medianSeconds).toFixed(2)}x` : '';
