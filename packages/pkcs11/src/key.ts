@@ -3,6 +3,7 @@
  * host-computed hash), the public key is read from the token's public-key object (spec §3.5–§3.7).
  * @module
  */
+import { createPublicKey, verify } from 'node:crypto';
 import type * as Graphene from 'graphene-pk11';
 import {
   curveFromEcParams,
@@ -161,7 +162,17 @@ export async function openPkcs11Key(
       );
     }
     requireEcKey(opened, privateKey, `the private key with ${describe(selector)}`);
-    const publicObject = findObject(opened, graphene.ObjectClass.PUBLIC_KEY, selector);
+    const label = readOptional(() => privateKey.getAttribute('label') as string);
+    const idBuffer = readOptional(() => privateKey.getAttribute('id') as Buffer);
+    // Python looks the public key up with the URI's attributes only. When the URI names the key by label,
+    // the private key's CKA_ID picks its own public key first (labels need not be unique after a rotation).
+    const pairedSelector =
+      selector.id === undefined && idBuffer !== undefined && idBuffer.length > 0
+        ? { ...selector, id: new Uint8Array(idBuffer) }
+        : selector;
+    const publicObject =
+      findObject(opened, graphene.ObjectClass.PUBLIC_KEY, pairedSelector) ??
+      findObject(opened, graphene.ObjectClass.PUBLIC_KEY, selector);
     if (publicObject === undefined) {
       throw new Pkcs11Error(
         'PUBLIC_KEY_NOT_FOUND',
@@ -171,8 +182,7 @@ export async function openPkcs11Key(
     }
     const { info, spki } = readPublicKey(opened, publicObject, `the public key with ${describe(selector)}`);
     const pem = spkiToPem(spki);
-    const label = readOptional(() => privateKey.getAttribute('label') as string);
-    const idBuffer = readOptional(() => privateKey.getAttribute('id') as Buffer);
+    const publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     const signingKey = privateKey.toType<Graphene.PrivateKey>();
 
     let queue: Promise<unknown> = Promise.resolve();
@@ -206,7 +216,21 @@ export async function openPkcs11Key(
           return Promise.reject(new Pkcs11Error('KEY_CLOSED', 'The PKCS #11 key was used after close()'));
         }
         const digest = digestFor(info, data);
-        const result = queue.then(() => signDigest(digest)).then((raw) => rawSignatureToDer(raw, info));
+        const result = queue
+          .then(() => signDigest(digest))
+          .then((raw) => {
+            const der = rawSignatureToDer(raw, info);
+            // Fail closed: a signature that its own public key does not verify (a public-key object that is
+            // not the private key's pair) must never reach a bundle.
+            if (!verify(info.hash, data, publicKey, der)) {
+              throw new Pkcs11Error(
+                'SIGN_FAILED',
+                `The token's signature does not verify with the public key with ${describe(selector)}: the ` +
+                  'public-key object on the token is not the pair of the private key',
+              );
+            }
+            return der;
+          });
         queue = result.catch(() => undefined);
         return result;
       },

@@ -171,6 +171,54 @@ describe.skipIf(skipReason !== undefined)(
       expect((await failure(a.sign(Uint8Array.of(1)))).code).toBe('KEY_CLOSED');
     });
 
+    it('with two keys of one label, pairs the private key with the public key of the same id', async () => {
+      token.generateKey('EC:prime256v1', '10', 'same-label');
+      token.generateKey('EC:prime256v1', '11', 'same-label');
+      const key = await openPkcs11Key(token.uri('object=same-label'));
+      try {
+        const data = Uint8Array.of(7, 7);
+        const signature = await key.sign(data);
+        const pem = token.exportPublicKeyWithP11tool(Buffer.from(key.id!).toString('hex'));
+        expect(key.publicKeyPem).toBe(pem);
+        expect(opensslVerifies(token.dir, pem, 'sha256', data, signature)).toBe(true);
+      } finally {
+        await key.close();
+      }
+    });
+
+    it("fails closed when the token's public-key object is not the private key's pair", async () => {
+      token.generateKey('EC:prime256v1', '0d', 'mismatch');
+      token.deleteObject('pubkey', '0d');
+      // Copy the public key of another key pair under the label and id of the lone private key.
+      const module = graphene.Module.load(token.module);
+      module.lib.C_Initialize();
+      try {
+        const slot = [...module.getSlots(true)].find((s) => s.getToken().label === token.label)!;
+        const session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+        session.login(token.pin, graphene.UserType.USER);
+        const other = session
+          .find({ class: graphene.ObjectClass.PUBLIC_KEY, id: Buffer.from('01', 'hex') })
+          .items(0);
+        session.copy(other, { label: 'mismatch', id: Buffer.from('0d', 'hex') });
+        session.logout();
+        session.close();
+      } finally {
+        module.lib.C_Finalize();
+        module.close();
+      }
+      const key = await openPkcs11Key(token.uri('object=mismatch'));
+      try {
+        const error = await failure(key.sign(Uint8Array.of(1)));
+        expect(error.code).toBe('SIGN_FAILED');
+        expect(error.message).toBe(
+          "The token's signature does not verify with the public key with label 'mismatch': the public-key object " +
+            'on the token is not the pair of the private key',
+        );
+      } finally {
+        await key.close();
+      }
+    });
+
     it('does not finalise a library that other code in the process initialised', async () => {
       const other = graphene.Module.load(token.module);
       other.lib.C_Initialize();
