@@ -158,7 +158,10 @@ export async function openPkcs11Key(
     if (privateKey === undefined) {
       throw new Pkcs11Error(
         'KEY_NOT_FOUND',
-        `Could not find a private key with ${describe(selector)} on PKCS #11 token '${opened.tokenLabel}'`,
+        `Could not find a private key with ${describe(selector)} on PKCS #11 token '${opened.tokenLabel}'` +
+          (parsed.hasPin()
+            ? ''
+            : ' (private keys are visible only after login: add pin-value or pin-source)'),
       );
     }
     requireEcKey(opened, privateKey, `the private key with ${describe(selector)}`);
@@ -264,7 +267,8 @@ export async function exportPublicKeyPem(
     if (object === undefined) {
       throw new Pkcs11Error(
         'PUBLIC_KEY_NOT_FOUND',
-        `Could not find a public key with ${describe(selector)} on PKCS #11 token '${opened.tokenLabel}'`,
+        `Could not find a public key with ${describe(selector)} on PKCS #11 token '${opened.tokenLabel}'` +
+          (parsed.hasPin() ? '' : ' (if the token hides its public objects, add pin-value or pin-source)'),
       );
     }
     return spkiToPem(readPublicKey(opened, object, `the public key with ${describe(selector)}`).spki);

@@ -325,6 +325,17 @@ describe.skipIf(skipReason !== undefined)(
         expect(neither.message).toBe("Neither 'id' nor 'object' attributes were found in pkcs11 URI");
       });
 
+      it('no PIN: the private key is invisible, and the message says to log in', async () => {
+        const error = await failure(
+          openPkcs11Key(`pkcs11:token=${token.label};object=key-P-256?module-path=${token.module}`),
+        );
+        expect(error.code).toBe('KEY_NOT_FOUND');
+        expect(error.message).toBe(
+          `Could not find a private key with label 'key-P-256' on PKCS #11 token '${token.label}' ` +
+            '(private keys are visible only after login: add pin-value or pin-source)',
+        );
+      });
+
       it('a private key without a public-key object', async () => {
         const error = await failure(openPkcs11Key(token.uri('object=no-public')));
         expect(error.code).toBe('PUBLIC_KEY_NOT_FOUND');
