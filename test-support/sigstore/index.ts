@@ -66,8 +66,11 @@ export async function startSigstoreStandIn(options: StandInOptions = {}): Promis
   const email = options.email ?? 'alice@example.com';
   const dir = await mkdtemp(join(tmpdir(), 'sigstore-stand-in-'));
   const child: ChildProcess = spawn(process.execPath, [SERVER, dir, JSON.stringify({ email })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The IPC channel lets the server exit when the test process dies without calling stop().
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  // The channel exists only so the child notices our death; it must not keep this process alive.
+  child.channel?.unref();
   let info: { url: string; issuer: string; tufUrl: string };
   try {
     info = await new Promise((resolve, reject) => {

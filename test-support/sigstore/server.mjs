@@ -300,3 +300,5 @@ function oidcIssuer(issuer, subjectEmail) {
 }
 
 process.on('SIGTERM', () => process.exit(0));
+// The parent went away without stopping us (crashed test run): do not linger.
+process.on('disconnect', () => process.exit(0));
