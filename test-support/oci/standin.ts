@@ -28,6 +28,8 @@ export interface Standin {
   readonly log: string[];
   /** Answer the next manifest PUTs with this status and a registry error body. */
   failManifestPush?: { status: number; code: string; message: string };
+  /** Answer blob GETs with a 307 to `<blobRedirect>/<digest>` (blob storage on another origin). */
+  blobRedirect?: string;
   /** Serve these bytes instead of the stored blob with that digest. */
   readonly corruptBlobs: Map<string, Buffer>;
   /** Stores a manifest (and tag) directly. */
@@ -157,6 +159,10 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     const push = method === 'PUT' || method === 'POST' || method === 'DELETE';
     if (!authorized(req, res, repo, push)) return;
     if (kind === 'blobs') {
+      if (state.blobRedirect && method === 'GET') {
+        res.writeHead(307, { Location: `${state.blobRedirect}/${reference}` });
+        return res.end();
+      }
       const data = state.corruptBlobs.get(reference) ?? blobs.get(reference);
       if (!data) return error(res, 404, 'BLOB_UNKNOWN', 'blob unknown');
       res.writeHead(200, { 'Content-Length': String(data.length), 'Docker-Content-Digest': reference });

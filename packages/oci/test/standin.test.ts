@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   OCI_INDEX,
   OCI_MANIFEST,
@@ -210,6 +212,38 @@ describe('Bearer token authentication (stand-in token service)', () => {
     }).catch((e) => e);
     expect(error.code).toBe('UNAUTHORIZED');
     expect(error.message).not.toContain('stale-token');
+  });
+
+  it('caches one token per scope and never sends it along a redirect to blob storage', async () => {
+    storeImage(registry, 'org/private', 'v1', modelImage({ 'w.bin': 'w' }));
+    await signImage(`${registry.host}/org/private:v1`, {
+      ...plain,
+      credentials,
+      sign: fakeSign,
+      attachmentMode: 'tag',
+    });
+    const seen: (string | undefined)[] = [];
+    const storage = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const data = registry.blobs.get(req.url!.slice(1));
+      res.writeHead(data ? 200 : 404);
+      res.end(data);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    registry.blobRedirect = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    registry.log.length = 0;
+    try {
+      await verifyImage(`${registry.host}/org/private:v1`, {
+        ...plain,
+        credentials,
+        verifyBundle: fakeVerify,
+      });
+    } finally {
+      storage.close();
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((header) => header === undefined)).toBe(true);
+    expect(registry.log.filter((l) => l.startsWith('GET /token'))).toHaveLength(1);
   });
 
   it('wrong credentials give one line without the secret', async () => {
