@@ -377,9 +377,15 @@ async function findCandidates(
   failures: string[],
 ): Promise<Candidate[]> {
   if (options.signature) {
-    return [
-      { source: { kind: 'file', location: options.signature }, bytes: await readFile(options.signature) },
-    ];
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(options.signature);
+    } catch (error) {
+      const why =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      throw new OciError('NO_SIGNATURE', `Cannot read the signature file ${options.signature}: ${why}`);
+    }
+    return [{ source: { kind: 'file', location: options.signature }, bytes }];
   }
   const mode = options.attachmentMode ? parseAttachmentMode(options.attachmentMode) : undefined;
   const ref = image.reference.toString();
