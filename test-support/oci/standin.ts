@@ -28,6 +28,8 @@ export interface Standin {
   readonly log: string[];
   /** Answer the next manifest PUTs with this status and a registry error body. */
   failManifestPush?: { status: number; code: string; message: string };
+  /** Refuse manifests that carry a `subject` with 400 (a registry that predates OCI 1.1). */
+  refuseSubject?: boolean;
   /** Answer blob GETs with a 307 to `<blobRedirect>/<digest>` (blob storage on another origin). */
   blobRedirect?: string;
   /** Serve these bytes instead of the stored blob with that digest. */
@@ -202,6 +204,9 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     }
     if (method === 'PUT') {
       const data = await body(req);
+      if (state.refuseSubject && data.includes('"subject"')) {
+        return error(res, 400, 'MANIFEST_INVALID', 'unknown field subject');
+      }
       if (state.failManifestPush) {
         const { status, code, message } = state.failManifestPush;
         return error(res, status, code, message);

@@ -493,6 +493,9 @@ export class RegistryClient {
     throw new OciError(
       code,
       `${what}: ${method} ${shown.origin}${shown.pathname} returned ${status}${detail}`,
+      {
+        status: response.status,
+      },
     );
   }
 

@@ -21,10 +21,17 @@ export class OciError extends Error {
   /** What kind of problem this is. */
   readonly code: OciErrorCode;
 
-  /** @param code what kind of problem; @param message one line a user can act on (never a secret). */
-  constructor(code: OciErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The HTTP status the registry answered with, when the error comes from one. */
+  readonly status: number | undefined;
+
+  /**
+   * @param code what kind of problem; @param message one line a user can act on (never a secret);
+   * @param options the underlying error and the registry's HTTP status, if any.
+   */
+  constructor(code: OciErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OciError';
     this.code = code;
+    this.status = options?.status;
   }
 }

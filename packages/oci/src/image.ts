@@ -16,7 +16,12 @@ import {
   referrersManifestBytes,
   tagManifestBytes,
 } from './attachment.js';
-import { type FetchedManifest, RegistryClient, type RegistryClientOptions } from './client.js';
+import {
+  type FetchedManifest,
+  type PushedManifest,
+  RegistryClient,
+  type RegistryClientOptions,
+} from './client.js';
 import { digestOf } from './digest.js';
 import { OciError } from './errors.js';
 import { compareLocalModel, formatDiff, type LocalModelOptions } from './local-model.js';
@@ -191,7 +196,22 @@ export async function signImage(
       digest: imageDigest,
       size: image.manifest.bytes.byteLength,
     });
-    const pushed = await client.pushManifest(repository, digestOf(bytes), bytes, OCI_MANIFEST);
+    let pushed: PushedManifest;
+    try {
+      pushed = await client.pushManifest(repository, digestOf(bytes), bytes, OCI_MANIFEST);
+    } catch (error) {
+      // A registry that does not know OCI 1.1 artifacts may refuse the manifest outright: fall back to the
+      // tag, as the fork means to (its fallback never fires, spec §1.8).
+      if (!(error instanceof OciError && error.status === 400)) throw error;
+      options.warn?.(
+        `Registry ${reference.registry} refused the referrers manifest (${error.message}); storing the signature under the tag ${tag} instead`,
+      );
+      const tagged = await client.pushManifest(repository, tag, tagManifestBytes(layer), OCI_MANIFEST);
+      result.signatureDigest = tagged.digest;
+      result.signatureTag = tag;
+      result.fellBackToTag = true;
+      return result;
+    }
     result.signatureDigest = pushed.digest;
     if (!pushed.ociSubject) {
       const referrers = await client.listReferrers(repository, imageDigest, SIGNATURE_ARTIFACT_TYPE);

@@ -52,6 +52,24 @@ describe('a registry with the OCI 1.1 referrers API (loopback stand-in)', () => 
     );
   });
 
+  it('falls back to the tag when the registry refuses the referrers manifest with 400', async () => {
+    const { digest } = storeImage(registry, 'org/old', 'v1', modelImage({ 'w.bin': 'w' }));
+    registry.refuseSubject = true;
+    const warnings: string[] = [];
+    const signed = await signImage(`${registry.host}/org/old:v1`, {
+      ...plain,
+      sign: fakeSign,
+      warn: (w) => warnings.push(w),
+    });
+    expect(signed.fellBackToTag).toBe(true);
+    expect(signed.signatureTag).toBe(signatureTag(digest));
+    expect(warnings.join()).toMatch(
+      /refused the referrers manifest .*MANIFEST_INVALID.*storing the signature under the tag/,
+    );
+    const verified = await verifyImage(`${registry.host}/org/old:v1`, { ...plain, verifyBundle: fakeVerify });
+    expect(verified.source.kind).toBe('tag');
+  });
+
   it('tries every candidate newest first and succeeds if one verifies; otherwise reports each failure', async () => {
     storeImage(registry, 'org/multi', 'v1', modelImage({ 'w.bin': 'w' }));
     await signImage(`${registry.host}/org/multi:v1`, { ...plain, sign: fakeSign });
