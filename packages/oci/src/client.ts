@@ -85,12 +85,16 @@ interface CachedToken {
   readonly expires: number;
 }
 
-interface Challenge {
+/** A parsed `WWW-Authenticate` challenge. */
+export interface Challenge {
+  /** The scheme, lower-cased (`bearer`, `basic`). */
   readonly scheme: string;
+  /** The auth-params, keys lower-cased (`realm`, `service`, `scope`). */
   readonly params: Record<string, string>;
 }
 
-type Action = 'pull' | 'push';
+/** A registry action a token is asked for. */
+export type Action = 'pull' | 'push';
 
 const MAX_REDIRECTS = 5;
 const RETRY_AFTER_CAP_MS = 10_000;

@@ -14,7 +14,9 @@ export {
   tagManifestBytes,
 } from './attachment.js';
 export {
+  type Action,
   apiHost,
+  type Challenge,
   type Descriptor,
   type FetchedManifest,
   type PushedManifest,

@@ -27,7 +27,8 @@ export interface ImageSignResult extends oci.SignImageResult {
   readonly method: SigningMethod;
 }
 
-type SignerSource = () => Promise<ModelSigner>;
+/** Makes the signer of one operation (closed afterwards). */
+export type SignerSource = () => Promise<ModelSigner>;
 
 function bundleBytes(bundle: BundleJson): Uint8Array {
   // The same serialisation as a `model.sig` file written by `Config.sign`.

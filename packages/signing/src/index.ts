@@ -24,7 +24,13 @@ export {
   spkiDer,
 } from './ec-key.js';
 export { SigningError, type SigningErrorCode } from './errors.js';
-export { type ImageSignOptions, type ImageSignResult, signFromManifestWith, signImageWith } from './image.js';
+export {
+  type ImageSignOptions,
+  type ImageSignResult,
+  type SignerSource,
+  signFromManifestWith,
+  signImageWith,
+} from './image.js';
 export type { PemInput } from './material.js';
 export { pae } from './pae.js';
 export {
