@@ -69,6 +69,17 @@ async function waitUntilUp(url: string, ca: string | undefined, child: ChildProc
 
 /** Starts `docker-registry serve` with a generated config. */
 export async function startRegistry(options: { tls: boolean; htpasswd?: boolean }): Promise<TestRegistry> {
+  // The free port may be taken by another test between probing and binding: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(options: { tls: boolean; htpasswd?: boolean }): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'ms-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
