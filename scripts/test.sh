@@ -6,6 +6,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 echo "== lint (biome)"
 pnpm exec biome check .
+echo "== typecheck (tests, examples, test support)"
+pnpm exec tsc -p tsconfig.test.json
 echo "== tests (vitest)"
 report="$(mktemp -d)/vitest.json"
 status=0
