@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { ManifestError, type ManifestErrorCode } from './errors.js';
+export { fileErrorReason } from './file-error.js';
 export { fromHex, toHex } from './hex.js';
 export {
   type Digest,

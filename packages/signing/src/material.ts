@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileErrorReason } from '@model-signing/manifest';
 import { SigningError } from './errors.js';
 
 /** Key or certificate material: a path to a PEM file, or the PEM contents themselves. */
@@ -15,7 +16,7 @@ export function readPem(input: PemInput, what: string): Buffer {
   try {
     return readFileSync(input);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = fileErrorReason(error);
     throw new SigningError('READ_ERROR', `Cannot read the ${what} ${input}: ${reason}`, { cause: error });
   }
 }

@@ -205,7 +205,7 @@ describe('private keys', () => {
 
   it('names an unreadable key file', () => {
     expect(() => new Config().useEllipticKeySigner({ privateKey: '/nonexistent/key.pem' })).toThrow(
-      /Cannot read the private key \/nonexistent\/key.pem: ENOENT/,
+      /Cannot read the private key \/nonexistent\/key.pem: no such file or directory/,
     );
   });
 

@@ -52,7 +52,7 @@ describe('ClientTrustConfig files', () => {
 
   it('names the file and the problem', async () => {
     await expect(loadClientTrustConfig(join(scratch, 'missing.json'))).rejects.toThrow(
-      /Cannot read trust config .*ENOENT/,
+      /Cannot read trust config .*: no such file or directory/,
     );
     const notJson = join(scratch, 'not.json');
     await writeFile(notJson, '{');

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { fileErrorReason } from '@model-signing/manifest';
 import { decodeBase64Strict } from './base64.js';
 import { VerificationError } from './errors.js';
 
@@ -246,7 +247,7 @@ export async function readBundleFile(path: string): Promise<ParsedBundle> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = fileErrorReason(error);
     throw new VerificationError('READ_ERROR', `Cannot read the signature file ${path}: ${reason}`, {
       cause: error,
     });

@@ -29,7 +29,7 @@ describe('bad verification input', () => {
 
   it('names an unreadable public key file', () => {
     expect(() => new Config().useEllipticKeyVerifier({ publicKey: '/nonexistent/pub.pem' })).toThrow(
-      'Cannot read the public key /nonexistent/pub.pem: ENOENT',
+      'Cannot read the public key /nonexistent/pub.pem: no such file or directory',
     );
   });
 

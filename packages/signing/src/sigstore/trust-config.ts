@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { fileErrorReason } from '@model-signing/manifest';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
 import { SigstoreError } from './errors.js';
 
@@ -86,7 +87,7 @@ export async function loadClientTrustConfig(path: string): Promise<SigstoreTrust
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = fileErrorReason(error);
     throw new SigstoreError('TRUST_CONFIG_ERROR', `Cannot read trust config ${path}: ${reason}`, {
       cause: error,
     });
