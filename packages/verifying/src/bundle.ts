@@ -1,3 +1,7 @@
+// The bundle reader is written here rather than taken from @sigstore/bundle: its v0.3 validator rejects the
+// `x509CertificateChain` bundles the Python tool writes for the certificate method, and the Python reader's
+// rules (format-and-behaviour §6.6–§6.7: old key-bundle shapes, strict padding, exact media types) are what
+// decides interoperability.
 import { readFile } from 'node:fs/promises';
 import { fileErrorReason } from '@model-signing/manifest';
 import { decodeBase64Strict } from './base64.js';

@@ -1,3 +1,8 @@
+// Path building and validation are written here, on @peculiar/x509 (extensions) and node:crypto (signatures),
+// because the rules this format needs come together in no library: chains built by key identifiers and
+// signatures (the Python test leaf has the same subject as its issuer, so name matching alone mistakes it for
+// self-issued), validity at the current time with a named opt-out (decision 10), OpenSSL's CA and path-length
+// rules, and the Python tool's leaf-usage rule (format-and-behaviour §7.3).
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
