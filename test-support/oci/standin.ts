@@ -28,6 +28,8 @@ export interface Standin {
   readonly log: string[];
   /** Answer the next manifest PUTs with this status and a registry error body. */
   failManifestPush?: { status: number; code: string; message: string };
+  /** Serve the referrers list in pages of this many entries, linked with `Link: rel="next"`. */
+  referrersPageSize?: number;
   /** Refuse manifests that carry a `subject` with 400 (a registry that predates OCI 1.1). */
   refuseSubject?: boolean;
   /** Answer blob GETs with a 307 to `<blobRedirect>/<digest>` (blob storage on another origin). */
@@ -190,10 +192,19 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
           artifactType,
         });
       }
+      // Pagination with `Link: <…?page=N>; rel="next"` when a page size is set.
+      const page = Number(url.searchParams.get('page') ?? '0');
+      const size = state.referrersPageSize ?? list.length;
+      const shown = size > 0 ? list.slice(page * size, (page + 1) * size) : list;
+      const more = size > 0 && (page + 1) * size < list.length;
+      const next = new URLSearchParams(url.searchParams);
+      next.set('page', String(page + 1));
       res.writeHead(200, {
         'Content-Type': 'application/vnd.oci.image.index.v1+json',
         ...(filter ? { 'OCI-Filters-Applied': 'artifactType' } : {}),
+        ...(more ? { Link: `<${url.pathname}?${next}>; rel="next"` } : {}),
       });
+      list.splice(0, list.length, ...shown);
       return res.end(
         JSON.stringify({
           schemaVersion: 2,

@@ -95,6 +95,28 @@ describe('a registry with the OCI 1.1 referrers API (loopback stand-in)', () => 
     );
   });
 
+  it('follows referrers pagination (Link rel=next)', async () => {
+    const { digest } = storeImage(registry, 'org/paged', 'v1', modelImage({ 'w.bin': 'w' }));
+    const pushed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      // Trailing spaces make each bundle, hence each referrer, distinct.
+      const sign = async (statement: Uint8Array) =>
+        Buffer.concat([await fakeSign(statement), Buffer.from(' '.repeat(i))]);
+      pushed.push((await signImage(`${registry.host}/org/paged:v1`, { ...plain, sign })).signatureDigest!);
+    }
+    registry.referrersPageSize = 1;
+    const client = new RegistryClient(registry.host, plain);
+    const listed = await client.listReferrers(
+      'org/paged',
+      digest,
+      'application/vnd.model-signing.signature.v0.1',
+    );
+    await client.close();
+    expect(new Set(pushed).size).toBe(3);
+    expect(listed.manifests.map((m) => m.digest).sort()).toEqual([...pushed].sort());
+    expect(registry.log.filter((l) => l.startsWith(`GET /v2/org/paged/referrers/${digest}`))).toHaveLength(3);
+  });
+
   it('skips bundles of another method and says so', async () => {
     storeImage(registry, 'org/method', 'v1', modelImage({ 'w.bin': 'w' }));
     await signImage(`${registry.host}/org/method:v1`, { ...plain, sign: fakeSign });
