@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import {
+  compareCodePoints,
   DEFAULT_SHARD_SIZE,
-  fileResource,
   type HashAlgorithm,
   Manifest,
   type ManifestItem,
   normalizeIgnorePaths,
+  type Resource,
   resourceAlgorithm,
   type Serialization,
-  shardResource,
 } from '@model-signing/manifest';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { HashingError } from './errors.js';
@@ -16,7 +16,7 @@ import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
 import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
-import { hashTasks, type RunOptions, type SizedTask, WorkerPool, worthWorkers } from './pool.js';
+import { HashRun } from './scheduler.js';
 import { type ModelFile, walkModel } from './walk.js';
 
 /** Options of {@link Config.useFileSerialization}. */
@@ -257,99 +257,60 @@ export class Config {
 
   async #hash(modelPath: string, options: HashOptions): Promise<Manifest> {
     const serialization = this.serialization(modelPath);
-    const maxWorkers = this.#maxWorkers ?? availableParallelism();
-    // Worker threads are started as soon as the walk shows the model is big enough, so that they boot while
-    // the walk goes on.
-    let pool: WorkerPool | null = null;
+    if (options.signal?.aborted) throw new HashingError('ABORTED', 'Hashing was cancelled');
+    const run = new HashRun({
+      method: this.#method,
+      shardSize: this.#shardSize,
+      settings: { algorithm: this.#algorithm, chunkSize: this.#chunkSize },
+      maxWorkers: this.#maxWorkers ?? availableParallelism(),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
     try {
-      const files = walkModel(modelPath, {
+      const files = await walkModel(modelPath, {
         allowSymlinks: this.#allowSymlinks,
         ignore: new IgnoreSet(serialization.ignorePaths),
         filesToHash: options.filesToHash ? [...options.filesToHash] : undefined,
         signal: options.signal,
-        onFile: (count, bytes) => {
-          if (pool === null && worthWorkers(count, bytes)) pool = WorkerPool.start(maxWorkers);
-        },
+        onFile: (file, count, bytes) => run.add(file, count, bytes),
       });
-      const { tasks, owners, resources } = this.#plan(files);
-      const digests = await hashTasks(
-        tasks,
-        {
-          algorithm: this.#algorithm,
-          chunkSize: this.#chunkSize,
-          maxWorkers,
-          signal: options.signal,
-          ...this.#progress(files.length, tasks, owners, options.onProgress),
-        },
-        pool,
-      );
+      const digests = await run.finish();
       const algorithm = resourceAlgorithm(serialization);
-      const items: ManifestItem[] = resources.map((resource, index) => ({
-        resource,
+      const items: ManifestItem[] = canonicalOrder(files, run.owners, run.resources).map((index) => ({
+        resource: run.resources[index]!,
         digest: { algorithm, value: digests[index]! },
       }));
       return new Manifest(modelName(modelPath), items, serialization);
     } finally {
-      await (pool as WorkerPool | null)?.close();
+      await run.close();
     }
   }
+}
 
-  // Turns per-task callbacks into HashProgress reports.
-  #progress(
-    totalFiles: number,
-    tasks: readonly SizedTask[],
-    owners: readonly number[],
-    onProgress: HashOptions['onProgress'],
-  ): Pick<RunOptions, 'onBytes' | 'onTaskDone'> {
-    if (!onProgress) return {};
-    const totalBytes = tasks.reduce((sum, { size }) => sum + size, 0);
-    const left = new Map<number, number>();
-    for (const owner of owners) left.set(owner, (left.get(owner) ?? 0) + 1);
-    let bytesHashed = 0;
-    let filesHashed = totalFiles - left.size; // files with no task (empty files in shards mode)
-    const report = () => onProgress({ bytesHashed, totalBytes, filesHashed, totalFiles });
-    report();
-    return {
-      onBytes: (bytes) => {
-        bytesHashed += bytes;
-        report();
-      },
-      onTaskDone: (index) => {
-        const owner = owners[index]!;
-        const count = left.get(owner)! - 1;
-        left.set(owner, count);
-        if (count === 0) {
-          filesHashed++;
-          report();
-        }
-      },
-    };
-  }
-
-  #plan(files: readonly ModelFile[]) {
-    const tasks: SizedTask[] = [];
-    const owners: number[] = [];
-    const resources: ManifestItem['resource'][] = [];
-    files.forEach((file, owner) => {
-      if (this.#method === 'files') {
-        tasks.push({
-          task: { path: file.path, display: file.display, start: 0, end: null },
-          size: file.size,
-        });
-        owners.push(owner);
-        resources.push(fileResource(file.relative));
-        return;
-      }
-      // Empty files have no shards and are absent from shard manifests (decision 5, as Python).
-      for (let start = 0; start < file.size; start += this.#shardSize) {
-        const end = Math.min(start + this.#shardSize, file.size);
-        tasks.push({ task: { path: file.path, display: file.display, start, end }, size: end - start });
-        owners.push(owner);
-        resources.push(shardResource(file.relative, start, end));
-      }
-    });
-    return { tasks, owners, resources };
-  }
+// The canonical order (format spec §3.5), computed with each path split once; the manifest sorts again, but
+// sorted input costs it one comparison per item. Path components compare by code point, a prefix first, then
+// shards by offsets.
+function canonicalOrder(
+  files: readonly ModelFile[],
+  owners: readonly number[],
+  resources: readonly Resource[],
+): number[] {
+  const keys = files.map((file) => file.relative.split('/'));
+  const start = (resource: Resource) => (resource.kind === 'shard' ? resource.start : -1);
+  const byFile = (a: number, b: number): number => {
+    if (a === b) return 0;
+    const left = keys[a]!;
+    const right = keys[b]!;
+    const length = Math.min(left.length, right.length);
+    for (let i = 0; i < length; i++) {
+      const order = compareCodePoints(left[i]!, right[i]!);
+      if (order !== 0) return order;
+    }
+    return left.length - right.length;
+  };
+  return resources
+    .map((_, index) => index)
+    .sort((a, b) => byFile(owners[a]!, owners[b]!) || start(resources[a]!) - start(resources[b]!));
 }
 
 /** Hashes a model with the default config (Python's `model_signing.hashing.hash`). */

@@ -75,6 +75,8 @@ export function hashTaskSync(
       position += got;
       span -= got;
       onBytes?.(got);
+      // A short read of a regular file means EOF: skip the read that would return 0 (one syscall per small file).
+      if (got < want) break;
     }
     return hasher.digest();
   } catch (error) {

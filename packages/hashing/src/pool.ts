@@ -15,20 +15,12 @@ export interface SizedTask {
   readonly size: number;
 }
 
-/** How to run a list of tasks. */
-export interface RunOptions {
+/** How to hash: the same for every task of one model. */
+export interface HashSettings {
   /** The algorithm of every task. */
   readonly algorithm: HashAlgorithm;
   /** Bytes per read. */
   readonly chunkSize: number;
-  /** Upper bound on worker threads. */
-  readonly maxWorkers: number;
-  /** Cancels the run and terminates the workers. */
-  readonly signal?: AbortSignal | undefined;
-  /** Called with the number of bytes hashed since the last call. */
-  readonly onBytes?: ((bytes: number) => void) | undefined;
-  /** Called when a task is done, with its index. */
-  readonly onTaskDone?: ((index: number) => void) | undefined;
 }
 
 /** A group of task indices sent to a worker in one message. */
@@ -39,17 +31,30 @@ export interface Batch {
   readonly bytes: number;
 }
 
-// Small files travel in batches so that message round trips do not dominate; a batch is closed at about this
-// many bytes or tasks. Large tasks travel alone, largest first, so that unequal sizes still keep every worker busy.
-const BATCH_BYTES = 8 << 20;
-const BATCH_TASKS = 512;
+/**
+ * Small files travel in batches so that message round trips do not dominate; a batch is closed at about this
+ * many bytes or tasks. Large tasks travel alone, largest first, so that unequal sizes still keep every worker
+ * busy. Tasks below {@link SMALL_TASK_BYTES} are sent while the walk is still going on.
+ */
+export const BATCH_BYTES = 8 << 20;
+/** See {@link BATCH_BYTES}. */
+export const BATCH_TASKS = 512;
+/** Tasks smaller than this are hashed as soon as they are found; larger ones once the walk is over. */
+export const SMALL_TASK_BYTES = 1 << 20;
 // Below this much work, starting worker threads costs more than hashing on the calling thread.
 const INLINE_BYTES = 4 << 20;
 const INLINE_TASKS = 64;
 
+/** True when a job is big enough to be worth worker threads rather than the calling thread. */
+export function worthWorkers(files: number, bytes: number): boolean {
+  return bytes > INLINE_BYTES || files > INLINE_TASKS;
+}
+
 /** Groups tasks into batches: largest first, small tasks together. */
-export function planBatches(tasks: readonly SizedTask[]): Batch[] {
-  const order = tasks.map((_, index) => index).sort((a, b) => tasks[b]!.size - tasks[a]!.size || a - b);
+export function planBatches(tasks: readonly SizedTask[], indices?: readonly number[]): Batch[] {
+  const order = [...(indices ?? tasks.map((_, index) => index))].sort(
+    (a, b) => tasks[b]!.size - tasks[a]!.size || a - b,
+  );
   const batches: Batch[] = [];
   let current: number[] = [];
   let bytes = 0;
@@ -88,45 +93,74 @@ function aborted(): HashingError {
   return new HashingError('ABORTED', 'Hashing was cancelled');
 }
 
-async function runInline(tasks: readonly SizedTask[], options: RunOptions): Promise<Uint8Array[]> {
-  const hasher = await createHasher(options.algorithm);
+/** Hashes tasks one after the other on the calling thread (small models, or no built worker script). */
+export async function hashInline(
+  tasks: readonly SizedTask[],
+  settings: HashSettings,
+  hooks: {
+    signal?: AbortSignal | undefined;
+    onBytes?: (bytes: number) => void;
+    onTaskDone?: (index: number) => void;
+  },
+): Promise<Uint8Array[]> {
+  const hasher = await createHasher(settings.algorithm);
   const buffers = new ReadBuffer();
   const results: Uint8Array[] = [];
   for (const [index, { task }] of tasks.entries()) {
-    if (options.signal?.aborted) throw aborted();
-    results.push(hashTaskSync(task, hasher, buffers, options.chunkSize, options.onBytes));
-    options.onTaskDone?.(index);
+    if (hooks.signal?.aborted) throw aborted();
+    results.push(hashTaskSync(task, hasher, buffers, settings.chunkSize, hooks.onBytes));
+    hooks.onTaskDone?.(index);
     // Let an abort or other work in.
     if (index % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
   }
   return results;
 }
 
+interface Job {
+  readonly request: Omit<BatchRequest, 'id'>;
+  // Batches of small tasks may queue up two deep on a worker, so that it never waits for the (busy) main thread;
+  // large ones go one at a time, so that the largest-first order keeps every worker busy to the end.
+  readonly small: boolean;
+  readonly resolve: (digests: Uint8Array[]) => void;
+  readonly reject: (error: HashingError) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly inFlight: number[];
+}
+
 /**
- * A set of hashing worker threads. Created as soon as a walk shows that a model is worth hashing in parallel,
- * so that the threads boot while the walk goes on; always {@link WorkerPool.close}d by its creator.
+ * Hashing worker threads with a queue of batches. Started as soon as a walk shows that a model is worth
+ * hashing in parallel, so that the threads boot, and small files get hashed, while the walk goes on. The
+ * creator always {@link WorkerPool.close}s it; on any failure or abort every thread is terminated before the
+ * pending batches are rejected.
  */
 export class WorkerPool {
-  readonly #workers: Worker[] = [];
-  #onReply: ((worker: Worker, reply: WorkerReply) => void) | null = null;
-  #onFailure: ((error: HashingError) => void) | null = null;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  readonly #jobs = new Map<number, Job>();
+  readonly #onBytes: ((bytes: number) => void) | undefined;
+  #nextId = 0;
   #failure: HashingError | null = null;
   #closed = false;
 
-  /** Starts `count` worker threads from the script at `url`. */
-  constructor(url: URL, count: number) {
+  /** Starts `count` worker threads from the script at `url`; `onBytes` hears of bytes hashed. */
+  constructor(url: URL, count: number, onBytes?: (bytes: number) => void) {
+    this.#onBytes = onBytes;
     for (let i = 0; i < count; i++) {
       const worker = new Worker(url, { execArgv: workerExecArgv() });
-      this.#workers.push(worker);
-      worker.on('message', (reply: WorkerReply) => this.#onReply?.(worker, reply));
+      const slot: Slot = { worker, inFlight: [] };
+      this.#slots.push(slot);
+      worker.on('message', (reply: WorkerReply) => this.#reply(slot, reply));
       worker.on('error', (error) =>
-        this.#fail(
+        this.fail(
           new HashingError('WORKER_FAILED', `A hashing worker failed: ${error.message}`, { cause: error }),
         ),
       );
       worker.on('exit', (code) => {
         if (!this.#closed) {
-          this.#fail(
+          this.fail(
             new HashingError('WORKER_FAILED', `A hashing worker stopped unexpectedly (exit code ${code})`),
           );
         }
@@ -134,112 +168,70 @@ export class WorkerPool {
     }
   }
 
-  /** A pool of up to `maxWorkers` threads, or null when the worker script is not built. */
-  static start(maxWorkers: number): WorkerPool | null {
+  /** A pool of `count` threads, or null when the worker script is not built. */
+  static start(count: number, onBytes?: (bytes: number) => void): WorkerPool | null {
     const url = workerScriptUrl();
-    return url ? new WorkerPool(url, Math.max(1, maxWorkers)) : null;
+    return url ? new WorkerPool(url, Math.max(1, count), onBytes) : null;
   }
 
-  #fail(error: HashingError): void {
-    this.#failure ??= error;
-    this.#onFailure?.(error);
+  /** Queues a batch; resolves with its digests in task order. */
+  submit(settings: HashSettings, tasks: readonly HashTask[], small: boolean): Promise<Uint8Array[]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request: { ...settings, tasks }, small, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.#failure) {
+      const limit = this.#queue[0]!.small ? 2 : 1;
+      let best: Slot | undefined;
+      for (const slot of this.#slots) {
+        if (slot.inFlight.length < limit && (!best || slot.inFlight.length < best.inFlight.length))
+          best = slot;
+      }
+      if (!best) return;
+      const job = this.#queue.shift()!;
+      const id = this.#nextId++;
+      this.#jobs.set(id, job);
+      best.inFlight.push(id);
+      best.worker.postMessage({ id, ...job.request } satisfies BatchRequest);
+    }
+  }
+
+  #reply(slot: Slot, reply: WorkerReply): void {
+    if (this.#failure) return;
+    if (reply.kind === 'progress') {
+      this.#onBytes?.(reply.bytes);
+      return;
+    }
+    if (reply.kind === 'error') {
+      this.fail(new HashingError(reply.code, reply.message));
+      return;
+    }
+    const job = this.#jobs.get(reply.id);
+    this.#jobs.delete(reply.id);
+    slot.inFlight.splice(slot.inFlight.indexOf(reply.id), 1);
+    this.#onBytes?.(reply.bytes);
+    job?.resolve(reply.digests);
+    this.#pump();
+  }
+
+  /** Stops everything: terminates the threads, then rejects every pending batch with `error`. */
+  fail(error: HashingError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    const pending = [...this.#jobs.values(), ...this.#queue.splice(0)];
+    this.#jobs.clear();
+    void this.close().then(() => {
+      for (const job of pending) job.reject(error);
+    });
   }
 
   /** Terminates every thread and waits until they are gone. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled(this.#workers.map((worker) => worker.terminate()));
-  }
-
-  /** Hashes the batches on the pool's threads; the digests come back in task order. */
-  run(tasks: readonly SizedTask[], batches: readonly Batch[], options: RunOptions): Promise<Uint8Array[]> {
-    return new Promise((resolve, reject) => {
-      const results = new Array<Uint8Array>(tasks.length);
-      let next = 0;
-      let remaining = batches.length;
-      let settled = false;
-
-      const finish = (error?: HashingError) => {
-        if (settled) return;
-        settled = true;
-        this.#onReply = null;
-        this.#onFailure = null;
-        options.signal?.removeEventListener('abort', onAbort);
-        // On failure, the threads are gone before the caller hears of it, so that nothing outlives the call.
-        if (error) void this.close().then(() => reject(error));
-        else resolve(results);
-      };
-      const onAbort = () => finish(aborted());
-
-      const dispatch = (worker: Worker) => {
-        if (next >= batches.length) return;
-        const id = next++;
-        const request: BatchRequest = {
-          id,
-          algorithm: options.algorithm,
-          chunkSize: options.chunkSize,
-          tasks: batches[id]!.indices.map((index) => tasks[index]!.task),
-        };
-        worker.postMessage(request);
-      };
-
-      this.#onReply = (worker, reply) => {
-        if (reply.kind === 'progress') {
-          options.onBytes?.(reply.bytes);
-          return;
-        }
-        if (reply.kind === 'error') {
-          finish(new HashingError(reply.code, reply.message));
-          return;
-        }
-        const batch = batches[reply.id]!;
-        options.onBytes?.(reply.bytes);
-        batch.indices.forEach((index, position) => {
-          results[index] = reply.digests[position]!;
-          options.onTaskDone?.(index);
-        });
-        remaining--;
-        if (remaining === 0) finish();
-        else dispatch(worker);
-      };
-      this.#onFailure = (error) => finish(error);
-
-      if (this.#failure) return finish(this.#failure);
-      if (options.signal?.aborted) return finish(aborted());
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (batches.length === 0) return finish();
-      const count = Math.min(this.#workers.length, options.maxWorkers, batches.length);
-      for (const worker of this.#workers.slice(0, Math.max(1, count))) dispatch(worker);
-    });
-  }
-}
-
-/** True when a job is small enough to hash on the calling thread rather than start worker threads. */
-export function worthWorkers(files: number, bytes: number): boolean {
-  return bytes > INLINE_BYTES || files > INLINE_TASKS;
-}
-
-/**
- * Hashes every task and returns the digests in task order. Work runs on `pool` (or a pool started here) of up
- * to `maxWorkers` threads; very small jobs run on the calling thread, and so does everything when the worker
- * script is not built. A pool passed in is left to its creator to close.
- */
-export async function hashTasks(
-  tasks: readonly SizedTask[],
-  options: RunOptions,
-  pool?: WorkerPool | null,
-): Promise<Uint8Array[]> {
-  if (options.signal?.aborted) throw aborted();
-  if (tasks.length === 0) return [];
-  const totalBytes = tasks.reduce((sum, { size }) => sum + size, 0);
-  if (!worthWorkers(tasks.length, totalBytes)) return runInline(tasks, options);
-  const batches = planBatches(tasks);
-  if (pool) return pool.run(tasks, batches, options);
-  const own = WorkerPool.start(Math.min(options.maxWorkers, batches.length));
-  if (!own) return runInline(tasks, options);
-  try {
-    return await own.run(tasks, batches, options);
-  } finally {
-    await own.close();
+    await Promise.allSettled(this.#slots.map((slot) => slot.worker.terminate()));
   }
 }

@@ -25,7 +25,7 @@ function send(reply: WorkerReply): void {
   port?.postMessage(reply);
 }
 
-port.on('message', async (request: BatchRequest) => {
+async function handle(request: BatchRequest): Promise<void> {
   try {
     const hasher = await hasherFor(request.algorithm);
     let pending = 0;
@@ -45,4 +45,10 @@ port.on('message', async (request: BatchRequest) => {
     const message = error instanceof Error ? error.message : String(error);
     send({ kind: 'error', id: request.id, code, message });
   }
+}
+
+// Batches may queue up on a worker; they are handled strictly one after the other (they share one buffer).
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: BatchRequest) => {
+  queue = queue.then(() => handle(request));
 });

@@ -1,0 +1,202 @@
+import { fileResource, type Resource, shardResource } from '@model-signing/manifest';
+import { HashingError } from './errors.js';
+import {
+  BATCH_BYTES,
+  BATCH_TASKS,
+  type HashSettings,
+  hashInline,
+  planBatches,
+  type SizedTask,
+  SMALL_TASK_BYTES,
+  WorkerPool,
+  worthWorkers,
+} from './pool.js';
+import type { HashProgressReport } from './progress.js';
+import type { ModelFile } from './walk.js';
+
+/** What one {@link HashRun} does. */
+export interface HashRunOptions {
+  /** Whole files, or shards of `shardSize` bytes. */
+  readonly method: 'files' | 'shards';
+  /** Bytes per shard (shards only). */
+  readonly shardSize: number;
+  /** Algorithm and read size. */
+  readonly settings: HashSettings;
+  /** Upper bound on worker threads. */
+  readonly maxWorkers: number;
+  /** Cancels the run. */
+  readonly signal?: AbortSignal | undefined;
+  /** Hears of progress once the walk is over (totals are known then). */
+  readonly onProgress?: ((progress: HashProgressReport) => void) | undefined;
+}
+
+function aborted(): HashingError {
+  return new HashingError('ABORTED', 'Hashing was cancelled');
+}
+
+/**
+ * The hashing of one model, fed by the walk: files are turned into tasks as they are found; once the model is
+ * big enough, worker threads start and small files are hashed at once (in batches) while the walk goes on;
+ * larger tasks wait for the end of the walk and then go largest first. Tiny models are hashed on the calling
+ * thread.
+ */
+export class HashRun {
+  /** One task per file (files) or per shard (shards), in the order found. */
+  readonly tasks: SizedTask[] = [];
+  /** For each task, the index of its file. */
+  readonly owners: number[] = [];
+  /** For each task, its resource. */
+  readonly resources: Resource[] = [];
+  readonly #options: HashRunOptions;
+  readonly #digests: Uint8Array[] = [];
+  readonly #pending: Promise<void>[] = [];
+  readonly #held: number[] = [];
+  readonly #left: number[] = [];
+  #stream: number[] = [];
+  #streamBytes = 0;
+  #pool: WorkerPool | null = null;
+  #failure: HashingError | null = null;
+  #files = 0;
+  #bytesHashed = 0;
+  #filesHashed = 0;
+  #totalBytes = 0;
+  #reporting = false;
+  readonly #onAbort = () => this.#fail(aborted());
+
+  /** @param options what to do. */
+  constructor(options: HashRunOptions) {
+    this.#options = options;
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  #fail(error: HashingError): void {
+    this.#failure ??= error;
+    this.#pool?.fail(error);
+  }
+
+  /** Adds a file found by the walk (`files` and `bytes`: running totals of the walk). */
+  add(file: ModelFile, files: number, bytes: number): void {
+    if (this.#failure) throw this.#failure;
+    const owner = this.#files++;
+    const first = this.tasks.length;
+    const { method, shardSize } = this.#options;
+    if (method === 'files') {
+      this.#push(
+        owner,
+        { path: file.path, display: file.display, start: 0, end: null },
+        file.size,
+        fileResource(file.relative),
+      );
+    } else {
+      // Empty files have no shards and are absent from shard manifests (decision 5, as Python).
+      for (let start = 0; start < file.size; start += shardSize) {
+        const end = Math.min(start + shardSize, file.size);
+        this.#push(
+          owner,
+          { path: file.path, display: file.display, start, end },
+          end - start,
+          shardResource(file.relative, start, end),
+        );
+      }
+    }
+    this.#left[owner] = this.tasks.length - first;
+    if (this.tasks.length === first) this.#filesHashed++;
+    if (!this.#pool && worthWorkers(files, bytes)) {
+      this.#pool = WorkerPool.start(this.#options.maxWorkers, (n) => this.#bytes(n));
+    }
+    for (let index = first; index < this.tasks.length; index++) {
+      const size = this.tasks[index]!.size;
+      if (this.#pool && size < SMALL_TASK_BYTES) {
+        this.#stream.push(index);
+        this.#streamBytes += size;
+        if (this.#streamBytes >= BATCH_BYTES || this.#stream.length >= BATCH_TASKS) this.#flush();
+      } else {
+        this.#held.push(index);
+      }
+    }
+  }
+
+  #push(owner: number, task: SizedTask['task'], size: number, resource: Resource): void {
+    this.tasks.push({ task, size });
+    this.owners.push(owner);
+    this.resources.push(resource);
+  }
+
+  #flush(): void {
+    if (this.#stream.length === 0) return;
+    this.#submit(this.#stream, true);
+    this.#stream = [];
+    this.#streamBytes = 0;
+  }
+
+  #submit(indices: readonly number[], small: boolean): void {
+    const pool = this.#pool!;
+    const done = pool
+      .submit(
+        this.#options.settings,
+        indices.map((index) => this.tasks[index]!.task),
+        small,
+      )
+      .then((digests) => {
+        indices.forEach((index, position) => {
+          this.#digests[index] = digests[position]!;
+          this.#taskDone(index);
+        });
+      });
+    // Handled at once so that a failure during the walk is not an unhandled rejection; `finish` reports it.
+    done.catch((error: HashingError) => {
+      this.#failure ??= error;
+    });
+    this.#pending.push(done);
+  }
+
+  #bytes(count: number): void {
+    this.#bytesHashed += count;
+    if (this.#reporting) this.#report();
+  }
+
+  #taskDone(index: number): void {
+    const owner = this.owners[index]!;
+    this.#left[owner]!--;
+    if (this.#left[owner] === 0) {
+      this.#filesHashed++;
+      if (this.#reporting) this.#report();
+    }
+  }
+
+  #report(): void {
+    this.#options.onProgress?.({
+      bytesHashed: this.#bytesHashed,
+      totalBytes: this.#totalBytes,
+      filesHashed: this.#filesHashed,
+      totalFiles: this.#files,
+    });
+  }
+
+  /** Called after the walk: hashes what is left and returns the digests in task order. */
+  async finish(): Promise<Uint8Array[]> {
+    if (this.#failure) throw this.#failure;
+    this.#totalBytes = this.tasks.reduce((sum, { size }) => sum + size, 0);
+    this.#reporting = this.#options.onProgress !== undefined;
+    if (this.#reporting) this.#report();
+    if (!this.#pool) {
+      return hashInline(this.tasks, this.#options.settings, {
+        signal: this.#options.signal,
+        onBytes: (n) => this.#bytes(n),
+        onTaskDone: (index) => this.#taskDone(index),
+      });
+    }
+    this.#flush();
+    for (const batch of planBatches(this.tasks, this.#held)) {
+      this.#submit(batch.indices, batch.bytes < BATCH_BYTES && batch.indices.length > 1);
+    }
+    await Promise.all(this.#pending);
+    return this.#digests;
+  }
+
+  /** Stops the worker threads (always called, whatever the outcome). */
+  async close(): Promise<void> {
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    await this.#pool?.close();
+  }
+}
