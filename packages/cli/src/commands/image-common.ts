@@ -18,8 +18,14 @@ export interface RegistryCliOptions {
   registryCa?: string;
 }
 
-/** Adds `--plain-http`, `--registry-username`, `--registry-password`, `--authfile` and `--registry-ca`. */
+/**
+ * Adds `--plain-http`, `--registry-username`, `--registry-password`, `--authfile` and `--registry-ca`, and
+ * says in the help that the target may be an image.
+ */
 export function addRegistryOptions(command: Command): Command {
+  const target = command.registeredArguments[0];
+  if (target)
+    target.description = 'the model (a directory or a file) or an OCI image reference (registry/repo:tag)';
   return command
     .option('--plain-http', 'talk plain HTTP to the registry (images only)', false)
     .option('--registry-username <user>', 'registry user name (images only)')

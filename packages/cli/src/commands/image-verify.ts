@@ -35,7 +35,7 @@ export function addImageVerifyOptions(command: Command): Command {
   command
     .option('--attachment-mode <mode>', 'where to look for an image signature: referrers (then tag) or tag')
     .option('--local-model <dir>', 'also check that this directory holds exactly the signed image files')
-    .option('--check-layer-contents', 'pull ModelCar file layers and check their files (default)', true)
+    .option('--check-layer-contents', 'pull ModelCar file layers and check their files', true)
     .option('--no-check-layer-contents', 'trust ModelCar layer annotations without pulling the layers');
   return addRegistryOptions(command);
 }
