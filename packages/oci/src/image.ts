@@ -24,7 +24,7 @@ import {
 } from './client.js';
 import { digestOf } from './digest.js';
 import { OciError } from './errors.js';
-import { compareLocalModel, formatDiff, type LocalModelOptions } from './local-model.js';
+import { compareLocalModel, formatDiff, type LocalModelDiff, type LocalModelOptions } from './local-model.js';
 import { BUNDLE_LAYER, EMPTY_CONFIG, OCI_MANIFEST, SIGNATURE_ARTIFACT_TYPE } from './media-types.js';
 import { isIndex, manifestFromImage } from './model-manifest.js';
 import { checkModelCarLayers } from './modelcar-check.js';
@@ -470,6 +470,23 @@ function imageDiff(expected: Manifest, actual: Manifest): string | undefined {
 }
 
 /**
+ * When `config.json` is the only local difference and it is the image's config blob, say so (spec §1.10): the
+ * signed manifest of an ORAS-style image includes the config blob under that name.
+ */
+function configHint(local: LocalModelDiff, expected: Manifest, image: ResolvedImage): string {
+  const config = image.manifest.json.config;
+  const configDigest =
+    typeof config === 'object' && config !== null ? (config as { digest?: unknown }).digest : undefined;
+  const item = expected.get('config.json');
+  const onlyConfig =
+    local.extra.length === 0 &&
+    [...local.missing, ...local.mismatched.map((m) => m.name)].every((name) => name === 'config.json');
+  if (!onlyConfig || !item || configDigest !== `${item.digest.algorithm}:${toHex(item.digest.value)}`)
+    return '';
+  return '\n  (the signed manifest includes the OCI config blob as config.json; the local directory must hold it)';
+}
+
+/**
  * Verifies an image (spec §1.9–§1.10, decisions 17 and 24): every candidate signature (a file, the referrers,
  * the tag), newest first, is checked until one verifies and matches the model manifest rebuilt from the
  * registry's current image manifest; otherwise every failure is reported. ModelCar file layers are pulled and
@@ -523,7 +540,7 @@ export async function verifyImage(
           if (local.missing.length + local.extra.length + local.mismatched.length > 0) {
             throw new OciError(
               'VERIFICATION_FAILED',
-              `The local model ${options.localModel} does not match the signed image:\n${formatDiff(local)}`,
+              `The local model ${options.localModel} does not match the signed image:\n${formatDiff(local)}${configHint(local, expected, image)}`,
             );
           }
           localModelVerified = true;

@@ -154,6 +154,18 @@ describe.skipIf(skip)('signing and verifying images in Debian docker-registry', 
     }).catch((e) => e);
     expect(error.message).toContain('Extra files (1):\n    extra.txt');
     expect(error.message).toContain(`sub/cfg.txt: expected ${sha256('cfg')}, got ${sha256('changed')}`);
+    expect(error.message).not.toContain('OCI config blob');
+    // Only the config blob missing: the report says where config.json comes from.
+    writeFileSync(join(local, 'sub/cfg.txt'), 'cfg');
+    rmSync(join(local, 'extra.txt'));
+    rmSync(join(local, 'config.json'));
+    const config = await verifyImage(`${registry.host}/team/local:v1`, {
+      ...access(),
+      verifyBundle: fakeVerify,
+      localModel: local,
+    }).catch((e) => e);
+    expect(config.message).toContain('Missing files (1):\n    config.json');
+    expect(config.message).toContain('includes the OCI config blob as config.json');
   });
 
   it('signs and verifies a ModelCar image, and checks what its file layers hold', async () => {
