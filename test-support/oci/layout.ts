@@ -100,14 +100,15 @@ export function skopeoSrcFlags(registry: TestRegistry): string[] {
 }
 
 /**
- * Lays out `image` and pushes it to `registry/repository:tag` with skopeo, keeping the manifest bytes.
- * Returns the manifest digest as computed here from the bytes skopeo was given.
+ * Lays out `image` and pushes it to `registry/repository:tag` with skopeo, keeping the manifest bytes (or
+ * converting to a Docker v2 manifest). Returns the digest of the OCI manifest bytes skopeo was given.
  */
 export function pushImage(
   registry: TestRegistry,
   repository: string,
   tag: string,
   image: ImageSpec,
+  options: { dockerV2?: boolean } = {},
 ): { digest: string; manifest: Uint8Array } {
   const dir = mkdtempSync(join(tmpdir(), 'ms-layout-'));
   try {
@@ -116,7 +117,8 @@ export function pushImage(
       '--insecure-policy',
       'copy',
       '--quiet',
-      '--preserve-digests',
+      // Docker v2 schema 2 is a conversion (new manifest bytes); otherwise the bytes are kept.
+      ...(options.dockerV2 ? ['--format', 'v2s2'] : ['--preserve-digests']),
       ...skopeoDestFlags(registry),
       `oci:${join(dir, 'layout')}:${tag}`,
       `docker://${registry.host}/${repository}:${tag}`,

@@ -102,6 +102,29 @@ describe.skipIf(skip)('signing and verifying images in Debian docker-registry', 
     ).rejects.toThrow(/No referrers-based signature for image/);
   });
 
+  it('signs and verifies a Docker v2 schema 2 image (skopeo --format v2s2): untitled layers and the config', async () => {
+    pushImage(registry, 'team/docker', 'v1', modelImage({ 'a.bin': 'A', 'b.bin': 'B' }), { dockerV2: true });
+    const raw = JSON.parse(skopeoRaw(registry, 'team/docker:v1'));
+    expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    const signed = await signImage(`${registry.host}/team/docker:v1`, {
+      ...access(),
+      sign: fakeSign,
+      attachmentMode: 'tag',
+    });
+    expect(signed.imageDigest).toBe(sha256(skopeoRaw(registry, 'team/docker:v1')));
+    expect(signed.manifest.resourceDescriptors()).toEqual([
+      { name: 'config.json', algorithm: 'sha256', digest: raw.config.digest.slice(7) },
+      // skopeo compresses the layers for Docker v2: the digests are those it wrote.
+      { name: 'layer_000.tar.gz', algorithm: 'sha256', digest: raw.layers[0].digest.slice(7) },
+      { name: 'layer_001.tar.gz', algorithm: 'sha256', digest: raw.layers[1].digest.slice(7) },
+    ]);
+    const verified = await verifyImage(`${registry.host}/team/docker:v1`, {
+      ...access(),
+      verifyBundle: fakeVerify,
+    });
+    expect(verified.imageDigest).toBe(signed.imageDigest);
+  });
+
   it('fails a re-tagged image with a changed layer and names the file', async () => {
     pushImage(registry, 'team/retag', 'v1', modelImage({ 'model.bin': 'original', 'vocab.txt': 'v' }));
     const signature = join(dir, 'retag', 'model.sig');
