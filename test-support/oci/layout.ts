@@ -27,6 +27,8 @@ export interface ImageSpec {
   readonly config?: { bytes: Uint8Array; mediaType: string };
   /** Manifest annotations. */
   readonly annotations?: Record<string, string>;
+  /** Write the manifest indented (as some tools do); the fork then computes a digest that does not exist. */
+  readonly indentManifest?: boolean;
 }
 
 /** `sha256:<hex>` of bytes, computed with node:crypto. */
@@ -66,7 +68,9 @@ export function writeLayout(layout: string, tag: string, image: ImageSpec): Uint
     })),
     ...(image.annotations ? { annotations: image.annotations } : {}),
   };
-  const bytes = new TextEncoder().encode(JSON.stringify(manifest));
+  const bytes = new TextEncoder().encode(
+    JSON.stringify(manifest, null, image.indentManifest ? 2 : undefined),
+  );
   const digest = writeBlob(layout, bytes);
   const index = {
     schemaVersion: 2,

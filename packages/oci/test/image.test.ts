@@ -125,6 +125,25 @@ describe.skipIf(skip)('signing and verifying images in Debian docker-registry', 
     expect(verified.imageDigest).toBe(signed.imageDigest);
   });
 
+  it('names the signature after the digest of the bytes the registry returns, also for an indented manifest', async () => {
+    const image = { ...modelImage({ 'w.bin': 'indented' }), indentManifest: true };
+    const { digest, manifest } = pushImage(registry, 'team/indented', 'v1', image);
+    expect(Buffer.from(manifest).toString()).toContain('\n  "schemaVersion"');
+    // The fork re-serialises compactly and would sign (and tag) this other, non-existent digest.
+    const compact = sha256(JSON.stringify(JSON.parse(Buffer.from(manifest).toString())));
+    expect(compact).not.toBe(digest);
+    const signed = await signImage(`${registry.host}/team/indented:v1`, {
+      ...access(),
+      sign: fakeSign,
+      attachmentMode: 'tag',
+    });
+    expect(signed.imageDigest).toBe(digest);
+    expect(JSON.parse(skopeoRaw(registry, `team/indented:${signatureTag(digest)}`)).schemaVersion).toBe(2);
+    await expect(
+      verifyImage(`${registry.host}/team/indented@${digest}`, { ...access(), verifyBundle: fakeVerify }),
+    ).resolves.toBeDefined();
+  });
+
   it('fails a re-tagged image with a changed layer and names the file', async () => {
     pushImage(registry, 'team/retag', 'v1', modelImage({ 'model.bin': 'original', 'vocab.txt': 'v' }));
     const signature = join(dir, 'retag', 'model.sig');
