@@ -190,6 +190,18 @@ describe.skipIf(skip)('model-signing sign/verify key with image targets', () => 
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('./my-model: no such file or directory');
     mkdirSync(path.join(dir, 'm'), { recursive: true });
+    const badMode = await runCli(
+      ['sign', 'key', 'h:5000/r:t', '--private-key', priv, '--attachment-mode', 'sideways'],
+      { cwd: dir },
+    );
+    expect(badMode.code).toBe(2);
+    expect(badMode.stderr).toContain("Invalid attachment mode 'sideways'. Must be 'referrers' or 'tag'.");
+    const badOutput = await runCli(
+      ['verify', 'key', 'h:5000/r:t', '--public-key', pub, '--attachment-mode', 'x'],
+      { cwd: dir },
+    );
+    expect(badOutput.code).toBe(2);
+    expect(badOutput.stdout).toBe('');
     const noSig = await runCli(['verify', 'key', 'm', '--public-key', pub], { cwd: dir });
     expect(noSig.code).toBe(2);
     expect(noSig.stderr).toContain('--signature is required when verifying local files');

@@ -1,7 +1,8 @@
-import type { ImageReference } from '@model-signing/oci';
+import { type ImageReference, parseAttachmentMode, parseOutputMode } from '@model-signing/oci';
 import { Config } from '@model-signing/signing';
 import { type Command, Option } from 'commander';
 import { absolute } from '../common.js';
+import { UsageError } from '../errors.js';
 import { emit, failWith } from '../output.js';
 import { addRegistryOptions, type RegistryCliOptions, registryAccess } from './image-common.js';
 
@@ -43,6 +44,13 @@ export async function runSignImage(
   options: ImageSignCliOptions,
   configure: (config: Config) => Config,
 ): Promise<void> {
+  // Bad modes are usage errors (exit 2), as click's case-insensitive choices make them in the fork.
+  try {
+    parseAttachmentMode(options.attachmentMode);
+    parseOutputMode(options.outputMode);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const lines: string[] = [];
   const result = await failWith('Signing failed with error: ', async () => {
     const config = configure(new Config());

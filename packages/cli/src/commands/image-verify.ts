@@ -57,6 +57,11 @@ export async function runVerifyImage(
   configure: (config: Config) => Config,
   checks: readonly string[],
 ): Promise<void> {
+  if (options.attachmentMode && !['tag', 'referrers'].includes(options.attachmentMode.toLowerCase())) {
+    throw new UsageError(
+      `Invalid attachment mode '${options.attachmentMode}'. Must be 'referrers' or 'tag'.`,
+    );
+  }
   const ref = reference.toString();
   if (!options.json) {
     process.stdout.write(`Verifying: ${ref}\n`);
@@ -67,11 +72,6 @@ export async function runVerifyImage(
   }
   // The CLI's default `referrers` means "referrers, then the tag", as in the fork; only `tag` restricts.
   const mode = options.attachmentMode?.toLowerCase() === 'tag' ? 'tag' : undefined;
-  if (options.attachmentMode && !['tag', 'referrers'].includes(options.attachmentMode.toLowerCase())) {
-    throw new UsageError(
-      `Invalid attachment mode '${options.attachmentMode}'. Must be 'referrers' or 'tag'.`,
-    );
-  }
   const result = await failWith(PREFIX, async () => {
     try {
       return await configure(new Config()).verifyImage(ref, {
