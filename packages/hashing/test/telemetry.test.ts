@@ -1,7 +1,7 @@
 // The OpenTelemetry span `hash` around Config.hash (decision 29): recorded when a provider is registered.
 import * as path from 'node:path';
 import { Config } from '@model-signing/hashing';
-import { type Span, type SpanOptions, type Tracer, trace } from '@opentelemetry/api';
+import { type Span, type Tracer, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeModel, TempDirs } from './support.js';
 
@@ -54,7 +54,7 @@ function recordingTracer(spans: Recorded[]): Tracer {
     startSpan,
     startActiveSpan: (name: string, ...rest: unknown[]) => {
       const fn = rest.at(-1) as (span: Span) => unknown;
-      return fn(startSpan(name, rest[0] as SpanOptions));
+      return fn(startSpan(name));
     },
   } as unknown as Tracer;
 }
