@@ -1,7 +1,7 @@
 /**
  * Hashing of ML models for model signing: walks a model directory (or file) as the Python `model_signing` tool
  * does, hashes every file or shard with SHA-256, BLAKE2b-512 or BLAKE3 on all cores, and returns a
- * {@link Manifest} of `@model-signing/manifest`.
+ * `Manifest` of `@model-signing/manifest`.
  *
  * @packageDocumentation
  */
