@@ -16,6 +16,7 @@ import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
 import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
+import type { HashProgress } from './progress.js';
 import { HashRun } from './scheduler.js';
 import { type ModelFile, walkModel } from './walk.js';
 
@@ -37,18 +38,6 @@ export interface FileSerializationOptions {
 export interface ShardSerializationOptions extends FileSerializationOptions {
   /** Bytes per shard, > 0. Default 1 000 000 000. */
   readonly shardSize?: number;
-}
-
-/** What {@link Config.hash} reports while it runs. */
-export interface HashProgress {
-  /** Bytes hashed so far. */
-  readonly bytesHashed: number;
-  /** Bytes to hash in all. */
-  readonly totalBytes: number;
-  /** Files whose every resource is hashed. */
-  readonly filesHashed: number;
-  /** Files to hash in all. */
-  readonly totalFiles: number;
 }
 
 /** Options of one {@link Config.hash} call. */

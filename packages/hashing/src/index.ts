@@ -10,7 +10,6 @@ export {
   Config,
   type FileSerializationOptions,
   type HashOptions,
-  type HashProgress,
   hash,
   type SetIgnoredPathsOptions,
   type ShardSerializationOptions,
@@ -35,3 +34,4 @@ export {
 export { GIT_IGNORE_PATHS, resolveCliIgnorePaths } from './ignore.js';
 export { modelName } from './model-name.js';
 export { workerScriptUrl } from './pool.js';
+export type { HashProgress } from './progress.js';

@@ -1,5 +1,5 @@
 /** What hashing reports while it runs. */
-export interface HashProgressReport {
+export interface HashProgress {
   /** Bytes hashed so far. */
   readonly bytesHashed: number;
   /** Bytes to hash in all. */

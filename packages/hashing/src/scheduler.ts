@@ -11,7 +11,7 @@ import {
   WorkerPool,
   worthWorkers,
 } from './pool.js';
-import type { HashProgressReport } from './progress.js';
+import type { HashProgress } from './progress.js';
 import type { ModelFile } from './walk.js';
 
 /** What one {@link HashRun} does. */
@@ -27,7 +27,7 @@ export interface HashRunOptions {
   /** Cancels the run. */
   readonly signal?: AbortSignal | undefined;
   /** Hears of progress once the walk is over (totals are known then). */
-  readonly onProgress?: ((progress: HashProgressReport) => void) | undefined;
+  readonly onProgress?: ((progress: HashProgress) => void) | undefined;
 }
 
 function aborted(): HashingError {
