@@ -5,7 +5,7 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
 import { type HashTask, hashTaskSync, ReadBuffer } from './file-io.js';
 import { createHasher } from './hasher.js';
-import type { BatchRequest, WorkerReply } from './protocol.js';
+import { encodeBatch, type WorkerReply } from './protocol.js';
 
 /** A task with the number of bytes it will read (for scheduling and progress). */
 export interface SizedTask {
@@ -117,7 +117,8 @@ export async function hashInline(
 }
 
 interface Job {
-  readonly request: Omit<BatchRequest, 'id'>;
+  readonly settings: HashSettings;
+  readonly tasks: readonly HashTask[];
   // Batches of small tasks may queue up two deep on a worker, so that it never waits for the (busy) main thread;
   // large ones go one at a time, so that the largest-first order keeps every worker busy to the end.
   readonly small: boolean;
@@ -178,7 +179,7 @@ export class WorkerPool {
   submit(settings: HashSettings, tasks: readonly HashTask[], small: boolean): Promise<Uint8Array[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request: { ...settings, tasks }, small, resolve, reject });
+      this.#queue.push({ settings, tasks, small, resolve, reject });
       this.#pump();
     });
   }
@@ -196,7 +197,8 @@ export class WorkerPool {
       const id = this.#nextId++;
       this.#jobs.set(id, job);
       best.inFlight.push(id);
-      best.worker.postMessage({ id, ...job.request } satisfies BatchRequest);
+      const request = encodeBatch(id, job.settings, job.tasks);
+      best.worker.postMessage(request, request.ranges ? [request.ranges.buffer as ArrayBuffer] : []);
     }
   }
 
@@ -214,7 +216,11 @@ export class WorkerPool {
     this.#jobs.delete(reply.id);
     slot.inFlight.splice(slot.inFlight.indexOf(reply.id), 1);
     this.#onBytes?.(reply.bytes);
-    job?.resolve(reply.digests);
+    const digests: Uint8Array[] = [];
+    for (let offset = 0; offset < reply.digests.length; offset += reply.digestSize) {
+      digests.push(reply.digests.subarray(offset, offset + reply.digestSize));
+    }
+    job?.resolve(digests);
     this.#pump();
   }
 

@@ -4,7 +4,7 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
 import { hashTaskSync, ReadBuffer } from './file-io.js';
 import { createHasher, type Hasher } from './hasher.js';
-import { type BatchRequest, PROGRESS_STEP, type WorkerReply } from './protocol.js';
+import { type BatchRequest, batchTask, PROGRESS_STEP, type WorkerReply } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run as a worker thread');
@@ -36,10 +36,20 @@ async function handle(request: BatchRequest): Promise<void> {
         pending = 0;
       }
     };
-    const digests = request.tasks.map((task) =>
-      hashTaskSync(task, hasher, buffers, request.chunkSize, onBytes),
-    );
-    send({ kind: 'done', id: request.id, digests, bytes: pending });
+    const count = request.paths.length;
+    const digests = new Uint8Array(count * hasher.digestSize);
+    for (let i = 0; i < count; i++) {
+      const digest = hashTaskSync(batchTask(request, i), hasher, buffers, request.chunkSize, onBytes);
+      digests.set(digest, i * hasher.digestSize);
+    }
+    const reply: WorkerReply = {
+      kind: 'done',
+      id: request.id,
+      digests,
+      digestSize: hasher.digestSize,
+      bytes: pending,
+    };
+    port?.postMessage(reply, [digests.buffer]);
   } catch (error) {
     const code = error instanceof HashingError ? error.code : 'WORKER_FAILED';
     const message = error instanceof Error ? error.message : String(error);
