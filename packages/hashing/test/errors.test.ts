@@ -197,6 +197,24 @@ describe('progress', () => {
   });
 });
 
+describe('progress with many small files (hashed while the walk goes on)', () => {
+  it('ends with every byte and file hashed', async () => {
+    const model = path.join(temp.make(), 'small');
+    let total = 0;
+    for (let i = 0; i < 300; i++) {
+      const dir = path.join(model, `d${i % 9}`);
+      mkdirSync(dir, { recursive: true });
+      const size = 100 + ((i * 7919) % 40_000);
+      writeFileSync(path.join(dir, `f${i}`), pseudoRandomBytes(size, i + 1));
+      total += size;
+    }
+    let last: unknown;
+    const manifest = await new Config().hash(model, { onProgress: (p) => (last = p) });
+    expect(manifest.size).toBe(300);
+    expect(last).toEqual({ bytesHashed: total, totalBytes: total, filesHashed: 300, totalFiles: 300 });
+  });
+});
+
 describe('filesToHash', () => {
   it('hashes only the listed files; missing ones are left out', async () => {
     const model = folder();
