@@ -1,13 +1,12 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES } from '../../../test-support/paths.js';
 
-/** The repository root. */
-export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-/** The read-only shared fixtures beside the checkout. */
-export const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures');
+export { FIXTURES, REPO_ROOT } from '../../../test-support/paths.js';
+export { writeModel } from '../../../test-support/write-model.js';
+
 /** The test keys and certificates of the Python tool. */
 export const KEYS = path.join(FIXTURES, 'python-upstream/signatures/keys/certificate');
 
@@ -15,17 +14,6 @@ export const KEYS = path.join(FIXTURES, 'python-upstream/signatures/keys/certifi
 export function tempDir(prefix = 'ms-signing-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Writes a small model (`files` maps relative names to contents) under `root/name`. */
-export function writeModel(root: string, files: Record<string, string>, name = 'model'): string {
-  const model = path.join(root, name);
-  mkdirSync(model, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(model, rel)), { recursive: true });
-    writeFileSync(path.join(model, rel), content);
-  }
-  return model;
 }
 
 /** The OpenSSL names of the three curves. */

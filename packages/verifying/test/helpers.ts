@@ -1,7 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
+
+export { writeModel } from '../../../test-support/write-model.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -13,17 +15,6 @@ export function temp(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ms-verifying-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Writes a model directory with `files` (relative name → contents) and returns its path. */
-export function writeModel(root: string, files: Record<string, string | Uint8Array>, name = 'model'): string {
-  const model = path.join(root, name);
-  mkdirSync(model, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(model, rel)), { recursive: true });
-    writeFileSync(path.join(model, rel), content);
-  }
-  return model;
 }
 
 /** Copies a directory into a fresh temporary directory and returns the copy's path. */
