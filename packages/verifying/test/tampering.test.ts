@@ -239,7 +239,9 @@ describe('bad signature files', () => {
   it('an unreadable signature path names the file', async () => {
     const error = await failure(keyVerifier().verify(model, '/nonexistent/model.sig'));
     expect(error.code).toBe('READ_ERROR');
-    expect(error.message).toBe('Cannot read the signature file /nonexistent/model.sig: no such file or directory');
+    expect(error.message).toBe(
+      'Cannot read the signature file /nonexistent/model.sig: no such file or directory',
+    );
   });
 
   it('truncated, empty and non-JSON bundles are refused', async () => {
