@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import {
   compareCodePoints,
   DEFAULT_SHARD_SIZE,
+  type Digest,
   type HashAlgorithm,
   Manifest,
-  type ManifestItem,
   normalizeIgnorePaths,
   type Resource,
   resourceAlgorithm,
@@ -275,15 +275,32 @@ export class Config {
         ignore: new IgnoreSet(serialization.ignorePaths),
         filesToHash: options.filesToHash ? [...options.filesToHash] : undefined,
         signal: options.signal,
+        needsSize: () => run.needsSize(),
         onFile: (file, count, bytes) => run.add(file, count, bytes),
       });
-      const digests = await run.finish();
+      const finishing = run.finish();
+      // Every resource is known once the walk is over, so the manifest (ordering, name checks) is built while
+      // the threads hash; its items are ours and get their digests when hashing is done. A hashing error still
+      // wins over a manifest error, as when the manifest was built afterwards.
       const algorithm = resourceAlgorithm(serialization);
-      const items: ManifestItem[] = canonicalOrder(files, run.owners, run.resources).map((index) => ({
+      const unknown: Digest = { algorithm, value: new Uint8Array(0) };
+      const order = canonicalOrder(files, run.owners, run.resources);
+      const items: { resource: Resource; digest: Digest }[] = order.map((index) => ({
         resource: run.resources[index]!,
-        digest: { algorithm, value: digests[index]! },
+        digest: unknown,
       }));
-      return new Manifest(modelName(modelPath), items, serialization);
+      let manifest: Manifest;
+      try {
+        manifest = new Manifest(modelName(modelPath), items, serialization);
+      } catch (error) {
+        await finishing;
+        throw error;
+      }
+      const digests = await finishing;
+      order.forEach((index, position) => {
+        items[position]!.digest = { algorithm, value: digests[index]! };
+      });
+      return manifest;
     } finally {
       await run.close();
     }

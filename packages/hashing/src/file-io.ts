@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fromFsError, HashingError } from './errors.js';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { fromFsError, HashingError, symlinkMessage } from './errors.js';
 import { createHasher, type Hasher, type HashingAlgorithmName } from './hasher.js';
 
 /** The default read size: 1 MiB (Node's 64 KiB stream default halves the throughput). */
@@ -79,6 +79,52 @@ export function hashTaskSync(
       if (got < want) break;
     }
     return hasher.digest();
+  } catch (error) {
+    if (error instanceof HashingError) throw error;
+    throw fromFsError(error, task.display, 'read');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What {@link probeTaskSync} found: the file was hashed (`digest`), or is too large and left for later. */
+export interface ProbeResult {
+  /** The digest, or null when the file is at least `probeSize` bytes and was not hashed. */
+  readonly digest: Uint8Array | null;
+  /** The file's size: the bytes hashed, or its size when it was left for later. */
+  readonly size: number;
+}
+
+// Opening without following a final symlink: a file whose size the walk did not take (it trusted the directory
+// entry's type, to spare one lstat per file) must still be a regular file, not a link swapped in since.
+const OPEN_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/**
+ * Hashes a whole file of unknown size when it is smaller than `probeSize`, in one read; a larger file is left
+ * for later (its size is returned), so that large files can still be scheduled largest first.
+ */
+export function probeTaskSync(
+  task: HashTask,
+  hasher: Hasher,
+  buffers: ReadBuffer,
+  probeSize: number,
+): ProbeResult {
+  let fd: number;
+  try {
+    fd = openSync(task.path, OPEN_NO_FOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new HashingError('SYMLINK', symlinkMessage(task.display));
+    }
+    throw fromFsError(error, task.display, 'read');
+  }
+  try {
+    const buffer = buffers.get(probeSize);
+    const got = readSync(fd, buffer, 0, probeSize, 0);
+    if (got === probeSize) return { digest: null, size: fstatSync(fd).size };
+    hasher.reset();
+    hasher.update(buffer.subarray(0, got));
+    return { digest: hasher.digest(), size: got };
   } catch (error) {
     if (error instanceof HashingError) throw error;
     throw fromFsError(error, task.display, 'read');

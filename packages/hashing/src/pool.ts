@@ -116,13 +116,22 @@ export async function hashInline(
   return results;
 }
 
+/** What a worker returns for one batch. */
+export interface BatchResult {
+  /** The digests in task order (zeros for files a probe left for later). */
+  readonly digests: Uint8Array[];
+  /** For a probe batch, the sizes as {@link WorkerReply} `sizes` encodes them; null otherwise. */
+  readonly sizes: Float64Array | null;
+}
+
 interface Job {
   readonly settings: HashSettings;
   readonly tasks: readonly HashTask[];
+  readonly probe: boolean;
   // Batches of small tasks may queue up two deep on a worker, so that it never waits for the (busy) main thread;
   // large ones go one at a time, so that the largest-first order keeps every worker busy to the end.
   readonly small: boolean;
-  readonly resolve: (digests: Uint8Array[]) => void;
+  readonly resolve: (result: BatchResult) => void;
   readonly reject: (error: HashingError) => void;
 }
 
@@ -175,11 +184,19 @@ export class WorkerPool {
     return url ? new WorkerPool(url, Math.max(1, count), onBytes) : null;
   }
 
-  /** Queues a batch; resolves with its digests in task order. */
-  submit(settings: HashSettings, tasks: readonly HashTask[], small: boolean): Promise<Uint8Array[]> {
+  /**
+   * Queues a batch; resolves with its digests in task order. A `probe` batch holds whole files of unknown size
+   * (the protocol's `probe`); it counts as small.
+   */
+  submit(
+    settings: HashSettings,
+    tasks: readonly HashTask[],
+    small: boolean,
+    probe = false,
+  ): Promise<BatchResult> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ settings, tasks, small, resolve, reject });
+      this.#queue.push({ settings, tasks, small: small || probe, probe, resolve, reject });
       this.#pump();
     });
   }
@@ -197,7 +214,7 @@ export class WorkerPool {
       const id = this.#nextId++;
       this.#jobs.set(id, job);
       best.inFlight.push(id);
-      const request = encodeBatch(id, job.settings, job.tasks);
+      const request = encodeBatch(id, job.settings, job.tasks, job.probe);
       best.worker.postMessage(request, request.ranges ? [request.ranges.buffer as ArrayBuffer] : []);
     }
   }
@@ -220,7 +237,7 @@ export class WorkerPool {
     for (let offset = 0; offset < reply.digests.length; offset += reply.digestSize) {
       digests.push(reply.digests.subarray(offset, offset + reply.digestSize));
     }
-    job?.resolve(digests);
+    job?.resolve({ digests, sizes: reply.sizes });
     this.#pump();
   }
 

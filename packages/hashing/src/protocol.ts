@@ -19,13 +19,22 @@ export interface BatchRequest {
   readonly displays: readonly string[];
   /** `start, end` per task (`end` -1: to EOF), or null when every task is a whole file. */
   readonly ranges: Float64Array | null;
+  /**
+   * Whole files of unknown size: each is hashed when smaller than {@link PROBE_BYTES} and otherwise left for
+   * later; the reply's `sizes` says which and how large.
+   */
+  readonly probe: boolean;
 }
+
+/** Files of unknown size below this many bytes are hashed in one read; larger ones are sent back. */
+export const PROBE_BYTES = 1 << 20;
 
 /** Encodes tasks as a {@link BatchRequest}. */
 export function encodeBatch(
   id: number,
   settings: Pick<BatchRequest, 'algorithm' | 'chunkSize'>,
   tasks: readonly HashTask[],
+  probe = false,
 ): BatchRequest {
   const whole = tasks.every((task) => task.start === 0 && task.end === null);
   let ranges: Float64Array | null = null;
@@ -43,6 +52,7 @@ export function encodeBatch(
     paths: tasks.map((task) => task.path),
     displays: tasks.map((task) => task.display),
     ranges,
+    probe,
   };
 }
 
@@ -68,6 +78,11 @@ export type WorkerReply =
       readonly digests: Uint8Array;
       readonly digestSize: number;
       readonly bytes: number;
+      /**
+       * For a probe batch, the size of every file: as is when it was hashed, negated minus one when it was
+       * left for later (its digest is then zeros). Null otherwise.
+       */
+      readonly sizes: Float64Array | null;
     }
   | {
       readonly kind: 'error';

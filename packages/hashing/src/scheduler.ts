@@ -14,6 +14,9 @@ import {
 import type { HashProgress } from './progress.js';
 import type { ModelFile } from './walk.js';
 
+// Files of unknown size travel in batches of this many (about 16 MiB of 1-64 KiB files).
+const PROBE_TASKS = 512;
+
 /** What one {@link HashRun} does. */
 export interface HashRunOptions {
   /** Whole files, or shards of `shardSize` bytes. */
@@ -54,6 +57,11 @@ export class HashRun {
   readonly #left: number[] = [];
   #stream: number[] = [];
   #streamBytes = 0;
+  // Files of unknown size (the walk skipped their lstat once the threads were running); the threads hash the
+  // small ones and send back the size of the others, which then join the large tasks.
+  #probe: number[] = [];
+  readonly #probing: Promise<void>[] = [];
+  readonly #deferred: number[] = [];
   #pool: WorkerPool | null = null;
   #failure: HashingError | null = null;
   #files = 0;
@@ -74,12 +82,32 @@ export class HashRun {
     this.#pool?.fail(error);
   }
 
+  /**
+   * Whether the walk must take the size of the next file: always in shard mode (shards need it) and until the
+   * threads run; after that, files of unknown size go to the threads, which take it themselves.
+   */
+  needsSize(): boolean {
+    return this.#options.method === 'shards' || this.#pool === null;
+  }
+
   /** Adds a file found by the walk (`files` and `bytes`: running totals of the walk). */
   add(file: ModelFile, files: number, bytes: number): void {
     if (this.#failure) throw this.#failure;
     const owner = this.#files++;
     const first = this.tasks.length;
     const { method, shardSize } = this.#options;
+    if (file.size < 0) {
+      this.#push(
+        owner,
+        { path: file.path, display: file.display, start: 0, end: null },
+        -1,
+        fileResource(file.relative),
+      );
+      this.#left[owner] = 1;
+      this.#probe.push(first);
+      if (this.#probe.length >= PROBE_TASKS) this.#flushProbe();
+      return;
+    }
     if (method === 'files') {
       this.#push(
         owner,
@@ -122,6 +150,35 @@ export class HashRun {
     this.resources.push(resource);
   }
 
+  #flushProbe(): void {
+    if (this.#probe.length === 0) return;
+    const indices = this.#probe;
+    this.#probe = [];
+    const done = this.#pool!.submit(
+      this.#options.settings,
+      indices.map((index) => this.tasks[index]!.task),
+      true,
+      true,
+    ).then(({ digests, sizes }) => {
+      indices.forEach((index, position) => {
+        const size = sizes![position]!;
+        const task = this.tasks[index]!.task;
+        if (size >= 0) {
+          this.tasks[index] = { task, size };
+          this.#digests[index] = digests[position]!;
+          this.#taskDone(index);
+        } else {
+          this.tasks[index] = { task, size: -size - 1 };
+          this.#deferred.push(index);
+        }
+      });
+    });
+    done.catch((error: HashingError) => {
+      this.#failure ??= error;
+    });
+    this.#probing.push(done);
+  }
+
   #flush(): void {
     if (this.#stream.length === 0) return;
     this.#submit(this.#stream, true);
@@ -137,7 +194,7 @@ export class HashRun {
         indices.map((index) => this.tasks[index]!.task),
         small,
       )
-      .then((digests) => {
+      .then(({ digests }) => {
         indices.forEach((index, position) => {
           this.#digests[index] = digests[position]!;
           this.#taskDone(index);
@@ -176,6 +233,13 @@ export class HashRun {
   /** Called after the walk: hashes what is left and returns the digests in task order. */
   async finish(): Promise<Uint8Array[]> {
     if (this.#failure) throw this.#failure;
+    if (this.#pool) {
+      this.#flush();
+      this.#flushProbe();
+      // The sizes of the probed files are needed to order the large tasks and for the totals.
+      await Promise.all(this.#probing);
+      this.#held.push(...this.#deferred);
+    }
     this.#totalBytes = this.tasks.reduce((sum, { size }) => sum + size, 0);
     this.#reporting = this.#options.onProgress !== undefined;
     if (this.#reporting) this.#report();

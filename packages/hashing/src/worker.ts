@@ -2,9 +2,9 @@
 import { parentPort } from 'node:worker_threads';
 import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
-import { hashTaskSync, ReadBuffer } from './file-io.js';
+import { hashTaskSync, probeTaskSync, ReadBuffer } from './file-io.js';
 import { createHasher, type Hasher } from './hasher.js';
-import { type BatchRequest, batchTask, PROGRESS_STEP, type WorkerReply } from './protocol.js';
+import { type BatchRequest, batchTask, PROBE_BYTES, PROGRESS_STEP, type WorkerReply } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run as a worker thread');
@@ -38,7 +38,18 @@ async function handle(request: BatchRequest): Promise<void> {
     };
     const count = request.paths.length;
     const digests = new Uint8Array(count * hasher.digestSize);
-    for (let i = 0; i < count; i++) {
+    const sizes = request.probe ? new Float64Array(count) : null;
+    for (let i = 0; sizes && i < count; i++) {
+      const probed = probeTaskSync(batchTask(request, i), hasher, buffers, PROBE_BYTES);
+      if (probed.digest) {
+        digests.set(probed.digest, i * hasher.digestSize);
+        sizes[i] = probed.size;
+        onBytes(probed.size);
+      } else {
+        sizes[i] = -probed.size - 1;
+      }
+    }
+    for (let i = 0; !sizes && i < count; i++) {
       const digest = hashTaskSync(batchTask(request, i), hasher, buffers, request.chunkSize, onBytes);
       digests.set(digest, i * hasher.digestSize);
     }
@@ -48,8 +59,9 @@ async function handle(request: BatchRequest): Promise<void> {
       digests,
       digestSize: hasher.digestSize,
       bytes: pending,
+      sizes,
     };
-    port?.postMessage(reply, [digests.buffer]);
+    port?.postMessage(reply, sizes ? [digests.buffer, sizes.buffer] : [digests.buffer]);
   } catch (error) {
     const code = error instanceof HashingError ? error.code : 'WORKER_FAILED';
     const message = error instanceof Error ? error.message : String(error);

@@ -122,3 +122,60 @@ describe.each(['sha256', 'blake2b'] as const)('%s shards', (algorithm) => {
     expect(one.resourceDescriptors()).toEqual(manifest.resourceDescriptors());
   });
 });
+
+// Once the threads run, the walk stops taking sizes (no lstat per file): the threads hash small files in one
+// read and send large ones back to be scheduled largest first. Large files in every folder make sure some are
+// found after the threads started, whatever order the file system lists them in.
+describe('files found after the threads started (sizes taken by the threads)', () => {
+  let tree: string;
+  const treeFiles = new Map<string, number>();
+  const LARGE = [MiB - 1, MiB, MiB + 1, 3 * MiB + 17, 0];
+
+  beforeAll(() => {
+    tree = path.join(temp.make(), 'tree');
+    for (let d = 0; d < 8; d++) {
+      const dir = `d${d}`;
+      mkdirSync(path.join(tree, dir, 'sub'), { recursive: true });
+      for (let i = 0; i < 30; i++) {
+        const name = `${dir}/${i % 2 ? 'sub/' : ''}s${i}`;
+        const size = (i * 613 + d) % 9000;
+        writeFileSync(path.join(tree, name), pseudoRandomBytes(size, 5000 + d * 100 + i));
+        treeFiles.set(name, size);
+      }
+      LARGE.forEach((size, i) => {
+        const name = `${dir}/large-${i}`;
+        writeFileSync(path.join(tree, name), pseudoRandomBytes(size, 9000 + d * 10 + i));
+        treeFiles.set(name, size);
+      });
+    }
+  });
+
+  it.each(['sha256', 'blake2b'] as const)(
+    '%s digests equal the tool and progress totals the sizes',
+    async (algorithm) => {
+      if (!requireTool(TOOLS[algorithm])) return;
+      const names = [...treeFiles.keys()];
+      const expected = new Map<string, string>();
+      for (let i = 0; i < names.length; i += 200) {
+        const chunk = names.slice(i, i + 200);
+        const text = execFileSync(TOOLS[algorithm], chunk, { cwd: tree, encoding: 'utf8' });
+        for (const [j, line] of text.trim().split('\n').entries())
+          expected.set(chunk[j]!, line.split(/\s+/)[0]!);
+      }
+      const total = [...treeFiles.values()].reduce((a, b) => a + b, 0);
+      let last:
+        | { bytesHashed: number; totalBytes: number; filesHashed: number; totalFiles: number }
+        | undefined;
+      const manifest = await new Config()
+        .useFileSerialization({ hashingAlgorithm: algorithm, maxWorkers: 2 })
+        .hash(tree, { onProgress: (progress) => (last = { ...progress }) });
+      expect(byName(manifest)).toEqual(expected);
+      expect(last).toEqual({
+        bytesHashed: total,
+        totalBytes: total,
+        filesHashed: names.length,
+        totalFiles: names.length,
+      });
+    },
+  );
+});
