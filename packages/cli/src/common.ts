@@ -1,5 +1,9 @@
+/**
+ * Option definitions and small helpers the command modules share. Only light modules may be imported here:
+ * every command registration loads this file, so `--help`, `--version` and `digest` pay for whatever it pulls in.
+ * @module
+ */
 import path from 'node:path';
-import * as hashing from '@model-signing/hashing';
 import { type Command, Option } from 'commander';
 
 /** Collects a repeatable option's values into a list. */
@@ -42,22 +46,6 @@ export function addSignatureOption(command: Command, mode: 'sign' | 'verify'): C
   if (mode === 'sign') option.default('model.sig');
   else option.makeOptionMandatory();
   return command.addOption(option);
-}
-
-/**
- * The hashing configuration the CLI uses for a local model: the `--ignore-paths` (and extra paths such as the
- * signature file) resolved against the current directory and kept only when inside the model, git defaults,
- * and `--allow-symlinks` (spec §3.7).
- */
-export function cliHashingConfig(
-  modelPath: string,
-  options: ModelOptions,
-  extraIgnoredPaths: readonly string[] = [],
-): hashing.Config {
-  const ignored = hashing.resolveCliIgnorePaths(modelPath, [...options.ignorePaths, ...extraIgnoredPaths]);
-  return new hashing.Config()
-    .setIgnoredPaths({ paths: ignored, ignoreGitPaths: options.ignoreGitPaths })
-    .setAllowSymlinks(options.allowSymlinks);
 }
 
 /** An absolute form of a path given on the command line, for messages and JSON output. */

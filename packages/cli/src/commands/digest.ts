@@ -1,17 +1,24 @@
-import type * as hashing from '@model-signing/hashing';
-import { DEFAULT_SHARD_SIZE, serializationToJson } from '@model-signing/manifest';
+import type { DEFAULT_SHARD_SIZE as LIBRARY_DEFAULT_SHARD_SIZE } from '@model-signing/manifest';
 import { Option } from 'commander';
-import { addModelOptions, cliHashingConfig, type ModelOptions } from '../common.js';
+import { addModelOptions, type ModelOptions } from '../common.js';
 import { UsageError } from '../errors.js';
-import { emit, failWith } from '../output.js';
-import { ProgressBar } from '../progress.js';
 import type { CommandGroups } from './types.js';
 
-interface DigestOptions extends ModelOptions {
+/** The options of `digest`. */
+export interface DigestOptions extends ModelOptions {
+  /** `--hash-algorithm`, one of the choices. */
   hashAlgorithm: string;
+  /** `--serialization`. */
   serialization: 'files' | 'shards';
+  /** `--shard-size` as typed; checked by the action. */
   shardSize: string;
 }
+
+/**
+ * The library's default shard size, written out so that registering `digest` does not load the manifest
+ * package; the literal type makes the build fail if the two ever differ.
+ */
+const DEFAULT_SHARD_SIZE: typeof LIBRARY_DEFAULT_SHARD_SIZE = 1_000_000_000;
 
 function parseShardSize(text: string): number {
   if (!/^[0-9]+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) {
@@ -46,31 +53,7 @@ export function registerDigest({ program }: CommandGroups): void {
     );
   addModelOptions(command).action(async (modelPath: string, options: DigestOptions) => {
     const shardSize = parseShardSize(options.shardSize);
-    const config = cliHashingConfig(modelPath, options);
-    if (options.serialization === 'shards') {
-      config.useShardSerialization({
-        hashingAlgorithm: options.hashAlgorithm as hashing.HashingAlgorithmName,
-        shardSize,
-      });
-    } else {
-      config.useFileSerialization({
-        hashingAlgorithm: options.hashAlgorithm as hashing.HashingAlgorithmName,
-      });
-    }
-    const progress = new ProgressBar(!options.json);
-    const manifest = await failWith('Computing digest failed: ', async () => {
-      try {
-        return await config.hash(modelPath, { onProgress: progress.update });
-      } finally {
-        progress.finish();
-      }
-    });
-    const digest = `sha256:${manifest.rootDigestHex()}`;
-    emit(options.json, [digest], {
-      digest,
-      modelName: manifest.modelName,
-      serialization: serializationToJson(manifest.serialization),
-      resources: manifest.size,
-    });
+    const { runDigest } = await import('../actions/digest.js');
+    await runDigest(modelPath, options, shardSize);
   });
 }

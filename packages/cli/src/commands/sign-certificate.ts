@@ -1,5 +1,5 @@
 import { collect } from '../common.js';
-import { addSignOptions, runSign, type SignOptions } from './sign-key.js';
+import { addSignOptions, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
 
 interface SignCertificateOptions extends SignOptions {
@@ -27,6 +27,7 @@ export function registerSignCertificate({ sign }: CommandGroups): void {
       [],
     );
   addSignOptions(command).action(async (modelPath: string, options: SignCertificateOptions) => {
+    const { runSign } = await import('../actions/sign.js');
     await runSign(modelPath, options, (config) =>
       config.useCertificateSigner({
         privateKey: options.privateKey,

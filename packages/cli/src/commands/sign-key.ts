@@ -1,15 +1,7 @@
-import { Config, type SignResult } from '@model-signing/signing';
+import type { Config } from '@model-signing/signing';
 import type { Command } from 'commander';
-import {
-  absolute,
-  addModelOptions,
-  addSignatureOption,
-  cliHashingConfig,
-  type ModelOptions,
-} from '../common.js';
-import { emit, failWith } from '../output.js';
-import { detectTarget } from '../target.js';
-import { addImageSignOptions, type ImageSignCliOptions, runSignImage } from './image-sign.js';
+import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
+import { addImageSignOptions, type ImageSignCliOptions } from './image-sign.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `sign` method shares. */
@@ -27,33 +19,6 @@ export function addSignOptions(command: Command): Command {
     .option('--allow-empty-model', 'sign a model that has no file left after ignored paths', false);
   addSignatureOption(command, 'sign');
   return addModelOptions(command);
-}
-
-/**
- * Runs one `sign` method: `configure` sets the signer (keys load and are checked first, as in the Python
- * tool), then the model is hashed with the CLI's ignore paths (the signature file included) and signed.
- */
-export async function runSign(
-  modelPath: string,
-  options: SignOptions,
-  configure: (config: Config) => Config,
-): Promise<void> {
-  const result: SignResult = await failWith('Signing failed with error: ', async () => {
-    const config = configure(new Config());
-    config
-      .setHashingConfig(cliHashingConfig(modelPath, options, [options.signature]))
-      .setAllowEmptyModel(options.allowEmptyModel);
-    return config.sign(modelPath, options.signature);
-  });
-  emit(options.json, ['Signing succeeded'], {
-    status: 'success',
-    method: result.method,
-    modelPath: absolute(modelPath),
-    signature: absolute(options.signature),
-    modelName: result.manifest.modelName,
-    digest: `sha256:${result.manifest.rootDigestHex()}`,
-    files: result.manifest.names(),
-  });
 }
 
 interface SignKeyOptions extends SignOptions, ImageSignCliOptions {
@@ -74,9 +39,7 @@ export function registerSignKey({ sign }: CommandGroups): void {
         privateKey: options.privateKey,
         ...(options.password !== undefined ? { password: options.password } : {}),
       });
-    // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
-    const target = detectTarget(modelPath);
-    if (target.kind === 'image') return runSignImage(target.reference, options, configure);
-    await runSign(modelPath, options, configure);
+    const { signTarget } = await import('../actions/sign.js');
+    await signTarget(modelPath, options, configure);
   });
 }

@@ -7,7 +7,7 @@
 import { type Command, Option } from 'commander';
 import { collect } from '../common.js';
 import { UsageError } from '../errors.js';
-import { addSignOptions, runSign, type SignOptions } from './sign-key.js';
+import { addSignOptions, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
 
 interface Pkcs11KeyOptions extends SignOptions {
@@ -59,6 +59,7 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
     .command('pkcs11-key')
     .description('Sign a model with an EC key on a PKCS #11 token (verify with `verify key`).');
   addSignOptions(addUriOption(key)).action(async (modelPath: string, options: Pkcs11KeyOptions) => {
+    const { runSign } = await import('../actions/sign.js');
     await runSign(modelPath, options, (config) => config.usePkcs11Signer({ uri: options.pkcs11Uri }));
   });
 
@@ -80,6 +81,7 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
         .default([]),
     );
   addSignOptions(certificate).action(async (modelPath: string, options: Pkcs11CertificateOptions) => {
+    const { runSign } = await import('../actions/sign.js');
     await runSign(modelPath, options, (config) =>
       config.usePkcs11CertificateSigner({
         uri: options.pkcs11Uri,

@@ -1,8 +1,7 @@
 import type { Config, SigstoreSignerOptions } from '@model-signing/signing';
 import type { Command } from 'commander';
-import { detectTarget } from '../target.js';
-import { addImageSignOptions, type ImageSignCliOptions, runSignImage } from './image-sign.js';
-import { addSignOptions, runSign, type SignOptions } from './sign-key.js';
+import { addImageSignOptions, type ImageSignCliOptions } from './image-sign.js';
+import { addSignOptions, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
 
 /** The trust options `sign sigstore` and `verify sigstore` share. */
@@ -73,10 +72,8 @@ export function registerSignSigstore({ sign }: CommandGroups): void {
           ...(options.identityToken ? { identityToken: options.identityToken } : {}),
           ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
         });
-      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
-      const target = detectTarget(modelPath);
-      if (target.kind === 'image') return runSignImage(target.reference, options, configure);
-      await runSign(modelPath, options, configure);
+      const { signTarget } = await import('../actions/sign.js');
+      await signTarget(modelPath, options, configure);
     },
   );
 }

@@ -1,5 +1,4 @@
 import { lstat } from 'node:fs/promises';
-import { normaliseInstanceUrl, trustInstance } from '@model-signing/signing';
 import { CommandError, emit, failWith } from '../output.js';
 import type { CommandGroups } from './types.js';
 
@@ -24,6 +23,7 @@ export function registerTrustInstance({ program }: CommandGroups): void {
       const stat = await lstat(rootJson).catch(() => undefined);
       if (!stat?.isFile()) throw new CommandError(`Error: ROOT_JSON must be a file: ${rootJson}`);
       const url = await failWith('Bootstrapping instance failed: ', async () => {
+        const { normaliseInstanceUrl, trustInstance } = await import('@model-signing/signing');
         const normalised = normaliseInstanceUrl(options.instance);
         await trustInstance(normalised, rootJson);
         return normalised;

@@ -2,7 +2,7 @@ import { collect } from '../common.js';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
 import type { CommandGroups } from './types.js';
-import { addVerifyOptions, runVerify, type VerifyOptions } from './verify-key.js';
+import { addVerifyOptions, type VerifyOptions } from './verify-key.js';
 
 interface VerifyCertificateOptions extends VerifyOptions {
   certificateChain: string[];
@@ -41,6 +41,7 @@ export function registerVerifyCertificate({ verify }: CommandGroups): void {
         "Missing option '--certificate-chain': give the trusted root certificate(s); there is no implicit WebPKI trust.",
       );
     }
+    const { runVerify } = await import('../actions/verify.js');
     await runVerify(modelPath, options, (config) =>
       config.useCertificateVerifier({
         certificateChain: options.certificateChain,

@@ -1,15 +1,7 @@
-import * as hashing from '@model-signing/hashing';
-import { Config, VerificationError, type VerificationResult } from '@model-signing/verifying';
+import type { Config } from '@model-signing/verifying';
 import type { Command } from 'commander';
-import { absolute, addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
-import { CommandError, emit, failWith } from '../output.js';
-import { detectTarget } from '../target.js';
-import {
-  addImageVerifyOptions,
-  type ImageVerifyCliOptions,
-  requireLocalSignature,
-  runVerifyImage,
-} from './image-verify.js';
+import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
+import { addImageVerifyOptions, type ImageVerifyCliOptions } from './image-verify.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `verify` method shares. */
@@ -30,49 +22,6 @@ export function addVerifyOptions(command: Command): Command {
   return addModelOptions(command);
 }
 
-const PREFIX = 'Verification failed with error: ';
-
-/**
- * Runs one `verify` method: `configure` sets the verifier; the recorded serialization decides how the model
- * is hashed, with the CLI's ignore paths (and the signature file) added. A model mismatch prints one line per
- * extra, missing or changed file after the message.
- */
-export async function runVerify(
-  modelPath: string,
-  options: VerifyOptions,
-  configure: (config: Config) => Config,
-): Promise<void> {
-  const result: VerificationResult = await failWith(PREFIX, async () => {
-    try {
-      const config = configure(new Config())
-        .setIgnoredPaths({
-          paths: hashing.resolveCliIgnorePaths(modelPath, [...options.ignorePaths, options.signature]),
-          ignoreGitPaths: options.ignoreGitPaths,
-        })
-        .setAllowSymlinks(options.allowSymlinks)
-        .setIgnoreUnsignedFiles(options.ignoreUnsignedFiles);
-      return await config.verify(modelPath, options.signature);
-    } catch (error) {
-      if (!(error instanceof VerificationError)) throw error;
-      throw new CommandError(`${PREFIX}${error.message}`, {
-        details: error.detailLines(),
-        code: error.code,
-        data: error.details,
-      });
-    }
-  });
-  emit(options.json, [...result.warnings, 'Verification succeeded'], {
-    status: 'success',
-    method: result.method,
-    modelPath: absolute(modelPath),
-    signature: absolute(options.signature),
-    modelName: result.signedModelName,
-    digest: `sha256:${result.manifest.rootDigestHex()}`,
-    files: result.files,
-    warnings: result.warnings,
-  });
-}
-
 interface VerifyKeyOptions extends VerifyOptions, Omit<ImageVerifyCliOptions, 'signature'> {
   publicKey: string;
 }
@@ -86,15 +35,8 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
   addImageVerifyOptions(addVerifyOptions(command)).action(
     async (modelPath: string, options: VerifyKeyOptions) => {
       const configure = (config: Config) => config.useEllipticKeyVerifier({ publicKey: options.publicKey });
-      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
-      const target = detectTarget(modelPath);
-      if (target.kind === 'image') {
-        return runVerifyImage(target.reference, options, configure, [
-          'Signature verified against public key',
-        ]);
-      }
-      requireLocalSignature(options);
-      await runVerify(modelPath, options, configure);
+      const { verifyTarget } = await import('../actions/verify.js');
+      await verifyTarget(modelPath, options, configure, ['Signature verified against public key']);
     },
   );
 }

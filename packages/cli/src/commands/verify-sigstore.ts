@@ -1,14 +1,8 @@
 import type { Config } from '@model-signing/verifying';
-import { detectTarget } from '../target.js';
-import {
-  addImageVerifyOptions,
-  type ImageVerifyCliOptions,
-  requireLocalSignature,
-  runVerifyImage,
-} from './image-verify.js';
+import { addImageVerifyOptions, type ImageVerifyCliOptions } from './image-verify.js';
 import { addSigstoreTrustOptions, type SigstoreTrustOptions, sigstoreTrust } from './sign-sigstore.js';
 import type { CommandGroups } from './types.js';
-import { addVerifyOptions, runVerify, type VerifyOptions } from './verify-key.js';
+import { addVerifyOptions, type VerifyOptions } from './verify-key.js';
 
 interface VerifySigstoreOptions
   extends VerifyOptions,
@@ -38,17 +32,12 @@ export function registerVerifySigstore({ verify }: CommandGroups): void {
           oidcIssuer: options.identityProvider,
           ...sigstoreTrust(options),
         });
-      // TARGET is a local model when it exists, else an OCI image reference (spec §1.2).
-      const target = detectTarget(modelPath);
-      if (target.kind === 'image') {
-        return runVerifyImage(target.reference, options, configure, [
-          'Signature verified against Sigstore bundle',
-          'Signing identity matched',
-          'OIDC issuer matched',
-        ]);
-      }
-      requireLocalSignature(options);
-      await runVerify(modelPath, options, configure);
+      const { verifyTarget } = await import('../actions/verify.js');
+      await verifyTarget(modelPath, options, configure, [
+        'Signature verified against Sigstore bundle',
+        'Signing identity matched',
+        'OIDC issuer matched',
+      ]);
     },
   );
 }
