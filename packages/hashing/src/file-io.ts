@@ -87,6 +87,46 @@ export function hashTaskSync(
   }
 }
 
+/**
+ * The bytes of one task, chunk by chunk (each chunk is valid until the next is asked for), with the reads and
+ * EOF rule of {@link hashTaskSync}; for callers that must pause between chunks.
+ */
+export function* taskChunks(task: HashTask, buffers: ReadBuffer, chunkSize: number): Generator<Uint8Array> {
+  let fd: number;
+  try {
+    fd = openSync(task.path, 'r');
+  } catch (error) {
+    throw fromFsError(error, task.display, 'read');
+  }
+  try {
+    let span = task.end === null ? Number.POSITIVE_INFINITY : task.end - task.start;
+    let readSize = chunkSize;
+    if (readSize === 0) {
+      const whole = task.end === null ? fstatSync(fd).size - task.start : span;
+      readSize = Math.max(1, Math.min(whole, MAX_READ_SIZE));
+    }
+    readSize = Math.min(readSize, MAX_READ_SIZE);
+    const buffer = buffers.get(readSize);
+    let position = task.start;
+    while (span > 0) {
+      const want = Math.min(readSize, span);
+      let got: number;
+      try {
+        got = readSync(fd, buffer, 0, want, position);
+      } catch (error) {
+        throw fromFsError(error, task.display, 'read');
+      }
+      if (got === 0) break;
+      yield buffer.subarray(0, got);
+      position += got;
+      span -= got;
+      if (got < want) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** What {@link probeTaskSync} found: the file was hashed (`digest`), or is too large and left for later. */
 export interface ProbeResult {
   /** The digest, or null when the file is at least `probeSize` bytes and was not hashed. */

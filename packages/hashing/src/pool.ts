@@ -5,7 +5,8 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
 import { type HashTask, hashTaskSync, ReadBuffer } from './file-io.js';
 import { createHasher } from './hasher.js';
-import { encodeBatch, type WorkerReply } from './protocol.js';
+import { LocalHasher } from './local.js';
+import { type BatchRequest, encodeBatch, type WorkerReply } from './protocol.js';
 
 /** A task with the number of bytes it will read (for scheduling and progress). */
 export interface SizedTask {
@@ -136,7 +137,8 @@ interface Job {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  /** The thread, or null for the calling thread. */
+  readonly worker: Worker | null;
   readonly inFlight: number[];
 }
 
@@ -154,11 +156,19 @@ export class WorkerPool {
   #nextId = 0;
   #failure: HashingError | null = null;
   #closed = false;
+  readonly #local: LocalHasher | null;
+  readonly #localQueue: BatchRequest[] = [];
+  #localRun: Promise<void> | null = null;
 
-  /** Starts `count` worker threads from the script at `url`; `onBytes` hears of bytes hashed. */
-  constructor(url: URL, count: number, onBytes?: (bytes: number) => void) {
+  /**
+   * Starts `count` hashing slots: worker threads from the script at `url`, one of them replaced by the calling
+   * thread when `useCallingThread` (and `count` ≥ 2); `onBytes` hears of bytes hashed.
+   */
+  constructor(url: URL, count: number, onBytes?: (bytes: number) => void, useCallingThread = false) {
     this.#onBytes = onBytes;
-    for (let i = 0; i < count; i++) {
+    const local = useCallingThread && count >= 2;
+    this.#local = local ? new LocalHasher() : null;
+    for (let i = 0; i < (local ? count - 1 : count); i++) {
       const worker = new Worker(url, { execArgv: workerExecArgv() });
       const slot: Slot = { worker, inFlight: [] };
       this.#slots.push(slot);
@@ -176,12 +186,16 @@ export class WorkerPool {
         }
       });
     }
+    if (local) this.#slots.push({ worker: null, inFlight: [] });
   }
 
-  /** A pool of `count` threads, or null when the worker script is not built. */
+  /**
+   * A pool of `count` hashing slots (the calling thread one of them when `count` ≥ 2), or null when the worker
+   * script is not built.
+   */
   static start(count: number, onBytes?: (bytes: number) => void): WorkerPool | null {
     const url = workerScriptUrl();
-    return url ? new WorkerPool(url, Math.max(1, count), onBytes) : null;
+    return url ? new WorkerPool(url, Math.max(1, count), onBytes, true) : null;
   }
 
   /**
@@ -215,8 +229,27 @@ export class WorkerPool {
       this.#jobs.set(id, job);
       best.inFlight.push(id);
       const request = encodeBatch(id, job.settings, job.tasks, job.probe);
-      best.worker.postMessage(request, request.ranges ? [request.ranges.buffer as ArrayBuffer] : []);
+      if (best.worker) {
+        best.worker.postMessage(request, request.ranges ? [request.ranges.buffer as ArrayBuffer] : []);
+      } else {
+        this.#localQueue.push(request);
+        this.#localRun ??= this.#runLocal(best);
+      }
     }
+  }
+
+  // The calling thread's batches, one after the other (they share one buffer); stops at a failure or close.
+  async #runLocal(slot: Slot): Promise<void> {
+    const stopped = () => this.#failure !== null || this.#closed;
+    // Started from #pump: let the caller finish its turn (the walk, the other submissions) first.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#localQueue.length > 0 && !stopped()) {
+      const request = this.#localQueue.shift()!;
+      const reply = await this.#local!.handle(request, stopped);
+      if (stopped()) break;
+      this.#reply(slot, reply);
+    }
+    this.#localRun = null;
   }
 
   #reply(slot: Slot, reply: WorkerReply): void {
@@ -255,6 +288,6 @@ export class WorkerPool {
   /** Terminates every thread and waits until they are gone. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled(this.#slots.map((slot) => slot.worker.terminate()));
+    await Promise.allSettled([...this.#slots.map((slot) => slot.worker?.terminate()), this.#localRun]);
   }
 }
