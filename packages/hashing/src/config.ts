@@ -26,7 +26,7 @@ export interface FileSerializationOptions {
   readonly hashingAlgorithm?: HashingAlgorithmName;
   /** Bytes per read; 0 reads each file in one go (bounded internally). Default 1 MiB. Never changes digests. */
   readonly chunkSize?: number;
-  /** Upper bound on worker threads. Default: the machine's available parallelism. */
+  /** Threads that hash (the calling thread is one of them when there are two or more). Default: the available parallelism. */
   readonly maxWorkers?: number;
   /** Follow symlinks (to files inside the model); overrides the current setting when given. */
   readonly allowSymlinks?: boolean;
@@ -284,7 +284,11 @@ export class Config {
       // wins over a manifest error, as when the manifest was built afterwards.
       const algorithm = resourceAlgorithm(serialization);
       const unknown: Digest = { algorithm, value: new Uint8Array(0) };
-      const order = canonicalOrder(files, run.owners, run.resources);
+      // A walk lists files in canonical order and a file's shards follow by offset; a list given by the caller
+      // is in any order.
+      const order = options.filesToHash
+        ? canonicalOrder(files, run.owners, run.resources)
+        : run.resources.map((_, index) => index);
       const items: { resource: Resource; digest: Digest }[] = order.map((index) => ({
         resource: run.resources[index]!,
         digest: unknown,

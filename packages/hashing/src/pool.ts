@@ -42,6 +42,8 @@ export const BATCH_BYTES = 8 << 20;
 export const BATCH_TASKS = 512;
 /** Tasks smaller than this are hashed as soon as they are found; larger ones once the walk is over. */
 export const SMALL_TASK_BYTES = 1 << 20;
+// Small batches a worker thread may have queued (see #pump).
+const SMALL_QUEUE_DEPTH = 3;
 // Below this much work, starting worker threads costs more than hashing on the calling thread.
 const INLINE_BYTES = 4 << 20;
 const INLINE_TASKS = 64;
@@ -217,9 +219,12 @@ export class WorkerPool {
 
   #pump(): void {
     while (this.#queue.length > 0 && !this.#failure) {
-      const limit = this.#queue[0]!.small ? 2 : 1;
+      const small = this.#queue[0]!.small;
       let best: Slot | undefined;
       for (const slot of this.#slots) {
+        // A worker thread keeps a few small batches queued, so that it never waits while the calling thread is
+        // busy (walking, building the manifest, hashing); the calling thread takes one at a time.
+        const limit = small && slot.worker ? SMALL_QUEUE_DEPTH : 1;
         if (slot.inFlight.length < limit && (!best || slot.inFlight.length < best.inFlight.length))
           best = slot;
       }

@@ -1,6 +1,6 @@
 import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { validateResourcePath } from '@model-signing/manifest';
+import { compareCodePoints, validateResourcePath } from '@model-signing/manifest';
 import { fromFsError, HashingError, notFileOrDirectoryMessage, symlinkMessage } from './errors.js';
 import type { IgnoreSet } from './ignore.js';
 import { relativeInside } from './paths.js';
@@ -142,6 +142,9 @@ class Walker {
     } catch (error) {
       throw fromFsError(error, this.#display(relative), 'list directory');
     }
+    // Entries in code-point order make the walk's order the manifest's canonical order (format spec §3.5:
+    // component by component, a prefix first), so that nothing sorts the 20,000 paths of a model afterwards.
+    entries.sort((a, b) => compareCodePoints(a.name, b.name));
     const needsSize = this.#options.needsSize;
     for (const entry of entries) {
       const childRelative = relative === '.' ? entry.name : `${relative}/${entry.name}`;
@@ -251,8 +254,8 @@ class Walker {
 }
 
 /**
- * Lists the regular files of a model the way the Python tool does (format spec §3.1–§3.3), applying ignore
- * paths and the symlink policy (decision 9). Fails on special files, unreadable directories, links that dangle,
+ * Lists the regular files of a model the way the Python tool does (format spec §3.1–§3.3), in canonical order
+ * unless `filesToHash` is given, applying ignore paths and the symlink policy (decision 9). Fails on special files, unreadable directories, links that dangle,
  * loop or leave the model, and on any symlink when symlinks are not allowed.
  */
 export function walkModel(modelPath: string, options: WalkOptions): Promise<ModelFile[]> {
