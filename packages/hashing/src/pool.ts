@@ -188,7 +188,8 @@ export class WorkerPool {
         }
       });
     }
-    if (local) this.#slots.push({ worker: null, inFlight: [] });
+    // First, so that it takes the first batch while the worker threads boot.
+    if (local) this.#slots.unshift({ worker: null, inFlight: [] });
   }
 
   /**

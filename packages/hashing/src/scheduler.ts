@@ -16,6 +16,8 @@ import type { ModelFile } from './walk.js';
 
 // Files of unknown size travel in batches of this many (about 16 MiB of 1-64 KiB files).
 const PROBE_TASKS = 512;
+// The walk takes the size of this many files before it leaves that to the threads.
+const PROBE_AFTER_FILES = 64;
 
 /** What one {@link HashRun} does. */
 export interface HashRunOptions {
@@ -83,11 +85,12 @@ export class HashRun {
   }
 
   /**
-   * Whether the walk must take the size of the next file: always in shard mode (shards need it) and until the
-   * threads run; after that, files of unknown size go to the threads, which take it themselves.
+   * Whether the walk must take the size of the next file: always in shard mode (shards need it), until the
+   * threads run and for the first files (a model of a few large files is scheduled without a round trip); after
+   * that, files of unknown size go to the threads, which take it themselves.
    */
   needsSize(): boolean {
-    return this.#options.method === 'shards' || this.#pool === null;
+    return this.#options.method === 'shards' || this.#pool === null || this.#files < PROBE_AFTER_FILES;
   }
 
   /** Adds a file found by the walk (`files` and `bytes`: running totals of the walk). */
