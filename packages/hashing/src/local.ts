@@ -5,7 +5,7 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
 import { probeTaskSync, ReadBuffer, taskChunks } from './file-io.js';
 import { createHasher, type Hasher } from './hasher.js';
-import { type BatchRequest, batchTask, PROBE_BYTES, type WorkerReply } from './protocol.js';
+import { type BatchRequest, batchTask, PROBE_BYTES, PROGRESS_STEP, type WorkerReply } from './protocol.js';
 
 // The calling thread yields after about this many bytes, so that it still answers the worker threads (their
 // replies, the next batch) and the walk goes on: a few milliseconds of hashing.
@@ -35,10 +35,15 @@ export class LocalHasher {
   }
 
   /**
-   * Handles one batch; `stopped` is asked at every yield and ends the batch with `ABORTED` when true. Returns
-   * the reply a worker thread would send.
+   * Handles one batch; `stopped` is asked at every yield and ends the batch with `ABORTED` when true;
+   * `onBytes` hears of progress as a worker thread's progress messages would tell it. Returns the reply a
+   * worker thread would send.
    */
-  async handle(request: BatchRequest, stopped: () => boolean): Promise<WorkerReply> {
+  async handle(
+    request: BatchRequest,
+    stopped: () => boolean,
+    onBytes?: (bytes: number) => void,
+  ): Promise<WorkerReply> {
     try {
       const hasher = await this.#hasher(request.algorithm);
       const count = request.paths.length;
@@ -63,6 +68,10 @@ export class LocalHasher {
         for (const chunk of taskChunks(task, this.#buffers, request.chunkSize)) {
           hasher.update(chunk);
           bytes += chunk.length;
+          if (bytes >= PROGRESS_STEP && onBytes) {
+            onBytes(bytes);
+            bytes = 0;
+          }
           await this.#pause(chunk.length, stopped);
         }
         digests.set(hasher.digest(), i * hasher.digestSize);

@@ -251,7 +251,7 @@ export class WorkerPool {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.#localQueue.length > 0 && !stopped()) {
       const request = this.#localQueue.shift()!;
-      const reply = await this.#local!.handle(request, stopped);
+      const reply = await this.#local!.handle(request, stopped, (bytes) => this.#onBytes?.(bytes));
       if (stopped()) break;
       this.#reply(slot, reply);
     }

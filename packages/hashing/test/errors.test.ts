@@ -224,6 +224,25 @@ describe('progress', () => {
   });
 });
 
+describe('progress within large files', () => {
+  // One file on the calling thread, one on the worker thread (two slots): both report as they go, not only
+  // when a file is done.
+  it('is reported while each file is hashed, by both hashing slots', async () => {
+    const model = path.join(temp.make(), 'large');
+    mkdirSync(model);
+    const size = 72 << 20;
+    for (let i = 0; i < 2; i++) writeFileSync(path.join(model, `f${i}`), pseudoRandomBytes(size, i + 1));
+    const seen: number[] = [];
+    await new Config()
+      .useFileSerialization({ maxWorkers: 2 })
+      .hash(model, { onProgress: (p) => seen.push(p.bytesHashed) });
+    expect(seen.at(-1)).toBe(2 * size);
+    // Each slot reports after 32 and 64 MiB, then once its 72 MiB file is done: five reports below the total
+    // (three if the calling thread reported only at the end of its file).
+    expect(seen.filter((bytes) => bytes > 0 && bytes < 2 * size).length).toBeGreaterThanOrEqual(5);
+  });
+});
+
 describe('progress with many small files (hashed while the walk goes on)', () => {
   it('ends with every byte and file hashed', async () => {
     const model = path.join(temp.make(), 'small');
