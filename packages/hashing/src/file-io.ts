@@ -51,40 +51,11 @@ export function hashTaskSync(
   onBytes?: (bytes: number) => void,
 ): Uint8Array {
   hasher.reset();
-  let fd: number;
-  try {
-    fd = openSync(task.path, 'r');
-  } catch (error) {
-    throw fromFsError(error, task.display, 'read');
+  for (const chunk of taskChunks(task, buffers, chunkSize)) {
+    hasher.update(chunk);
+    onBytes?.(chunk.length);
   }
-  try {
-    let span = task.end === null ? Number.POSITIVE_INFINITY : task.end - task.start;
-    let readSize = chunkSize;
-    if (readSize === 0) {
-      const whole = task.end === null ? fstatSync(fd).size - task.start : span;
-      readSize = Math.max(1, Math.min(whole, MAX_READ_SIZE));
-    }
-    readSize = Math.min(readSize, MAX_READ_SIZE);
-    const buffer = buffers.get(readSize);
-    let position = task.start;
-    while (span > 0) {
-      const want = Math.min(readSize, span);
-      const got = readSync(fd, buffer, 0, want, position);
-      if (got === 0) break;
-      hasher.update(buffer.subarray(0, got));
-      position += got;
-      span -= got;
-      onBytes?.(got);
-      // A short read of a regular file means EOF: skip the read that would return 0 (one syscall per small file).
-      if (got < want) break;
-    }
-    return hasher.digest();
-  } catch (error) {
-    if (error instanceof HashingError) throw error;
-    throw fromFsError(error, task.display, 'read');
-  } finally {
-    closeSync(fd);
-  }
+  return hasher.digest();
 }
 
 /**
