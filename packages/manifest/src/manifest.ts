@@ -51,7 +51,10 @@ export class Manifest {
   constructor(modelName: string, items: Iterable<ManifestItem>, serialization: Serialization) {
     this.modelName = modelName;
     this.serialization = serialization;
-    const sorted = [...items].sort((a, b) => compareResources(a.resource, b.resource));
+    const sorted = [...items];
+    // Walks and signed statements are usually in canonical order already: check before sorting.
+    const byResource = (a: ManifestItem, b: ManifestItem) => compareResources(a.resource, b.resource);
+    if (!isSorted(sorted, byResource)) sorted.sort(byResource);
     const byName = new Map<string, ManifestItem>();
     for (const item of sorted) {
       validateResourcePath(item.resource.path);
@@ -119,6 +122,11 @@ export class Manifest {
   equals(other: Manifest): boolean {
     return diffManifests(this, other).equal;
   }
+}
+
+function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) > 0) return false;
+  return true;
 }
 
 /** SHA-256 over the concatenation of `digests`, in the given order. */

@@ -5,6 +5,7 @@ import {
   fileResource,
   shardResource,
 } from '@model-signing/manifest';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const sortPaths = (paths: string[]) => [...paths].sort(comparePaths);
@@ -38,5 +39,33 @@ describe('canonical order (format-and-behaviour §3.5)', () => {
     const shards = [shardResource('f', 16, 24), shardResource('f', 8, 16), shardResource('f', 0, 8)];
     expect(shards.sort(compareResources).map((s) => s.start)).toEqual([0, 8, 16]);
     expect(compareResources(fileResource('a'), fileResource('b'))).toBeLessThan(0);
+  });
+});
+
+describe('comparePaths agrees with the component-wise definition', () => {
+  // The definition of format-and-behaviour §3.5, written the slow way: split, then compare lists.
+  function byComponents(a: string, b: string): number {
+    const left = a.split('/');
+    const right = b.split('/');
+    for (let i = 0; i < Math.min(left.length, right.length); i++) {
+      const left_ = [...left[i]!].map((c) => c.codePointAt(0)!);
+      const right_ = [...right[i]!].map((c) => c.codePointAt(0)!);
+      for (let j = 0; j < Math.min(left_.length, right_.length); j++) {
+        if (left_[j] !== right_[j]) return left_[j]! - right_[j]!;
+      }
+      if (left_.length !== right_.length) return left_.length - right_.length;
+    }
+    return left.length - right.length;
+  }
+
+  it('on random paths made of the characters that matter', () => {
+    const char = fc.constantFrom('/', ' ', '-', '.', '0', 'A', 'a', 'z', '\u00e9', '\u{FF01}', '\u{1F600}');
+    const pathArb = fc.array(char, { maxLength: 8 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(pathArb, pathArb, (a, b) => {
+        expect(Math.sign(comparePaths(a, b))).toBe(Math.sign(byComponents(a, b)));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
