@@ -85,6 +85,7 @@ describe('model-signing digest', () => {
       expect(result.code).toBe(0);
       const json = JSON.parse(result.stdout);
       expect(json.digest).toBe(`sha256:${independentRoot(['sub/config.json', 'weights.bin'])}`);
+      expect(json.status).toBe('success');
       expect(json.resources).toBe(2);
       expect(json.modelName).toBe('model');
     });

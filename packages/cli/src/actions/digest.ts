@@ -28,6 +28,7 @@ export async function runDigest(modelPath: string, options: DigestOptions, shard
   });
   const digest = `sha256:${manifest.rootDigestHex()}`;
   emit(options.json, [digest], {
+    status: 'success',
     digest,
     modelName: manifest.modelName,
     serialization: serializationToJson(manifest.serialization),
