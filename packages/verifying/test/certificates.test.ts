@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Config as SigningConfig } from '@model-signing/signing';
-import { Config, VerificationError } from '@model-signing/verifying';
+import { Config } from '@model-signing/verifying';
 import { describe, expect, it } from 'vitest';
 import { CA_CERT, KEYS } from './fixtures.js';
-import { temp, tempFile, writeModel } from './helpers.js';
+import { failure, temp, tempFile, writeModel } from './helpers.js';
 import { issue, pki } from './pki.js';
 
 const DAY = 86_400_000;
@@ -25,15 +25,6 @@ async function signWith(
     })
     .sign(model, signature);
   return { model, signature };
-}
-
-async function failure(promise: Promise<unknown>): Promise<VerificationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(VerificationError);
-  return error as VerificationError;
 }
 
 describe('certificate round trips', () => {

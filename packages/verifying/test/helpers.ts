@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { VerificationError } from '@model-signing/verifying';
+import { afterEach, expect } from 'vitest';
 
 export { writeModel } from '../../../test-support/write-model.js';
 
@@ -29,4 +30,14 @@ export function tempFile(name: string, content: string | Uint8Array): string {
   const file = path.join(temp(), name);
   writeFileSync(file, content);
   return file;
+}
+
+/** Awaits a verification that must fail and returns its {@link VerificationError}. */
+export async function failure(promise: Promise<unknown>): Promise<VerificationError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(VerificationError);
+  return error as VerificationError;
 }

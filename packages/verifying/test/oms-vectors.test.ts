@@ -3,19 +3,11 @@ import path from 'node:path';
 import { Config, expectedManifest, readBundle, VerificationError } from '@model-signing/verifying';
 import { describe, expect, it } from 'vitest';
 import { CA_CERT, FIXTURES, PUBLIC_KEY, SIGNATURES } from './fixtures.js';
+import { failure } from './helpers.js';
 
 const VECTORS = path.join(FIXTURES, 'oms-spec/test-vectors/v1.0');
 // The vectors sign `signme-1` (with a newline) and `signme-2`: the files of the v1.1.0-elliptic-key golden.
 const MODEL = path.join(SIGNATURES, 'v1.1.0-elliptic-key');
-
-async function failure(promise: Promise<unknown>): Promise<VerificationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(VerificationError);
-  return error as VerificationError;
-}
 
 describe('OMS v1.0 test vectors', () => {
   it('covers every vector file', () => {

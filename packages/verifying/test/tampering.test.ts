@@ -1,22 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Config, readBundle, VerificationError } from '@model-signing/verifying';
+import { Config, readBundle } from '@model-signing/verifying';
 import { describe, expect, it } from 'vitest';
 import { CA_CERT, PUBLIC_KEY, SIGNATURES } from './fixtures.js';
-import { copyDir, tempFile } from './helpers.js';
+import { copyDir, failure, tempFile } from './helpers.js';
 
 const keyVerifier = () => new Config().useEllipticKeyVerifier({ publicKey: PUBLIC_KEY });
 const certVerifier = () => new Config().useCertificateVerifier({ certificateChain: [CA_CERT] });
-
-async function failure(promise: Promise<unknown>): Promise<VerificationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(VerificationError);
-  return error as VerificationError;
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: tests edit arbitrary bundle JSON in place.
 type Json = Record<string, any>;
