@@ -1,0 +1,246 @@
+/* Multi-threaded BLAKE3 of one buffer. The tree driver follows the BLAKE3 specification (paper, section 2):
+   the input is split into 1024-byte chunks (the empty input is one empty chunk), each chunk is a chain of
+   64-byte blocks compressed with the chunk counter and CHUNK_START on its first / CHUNK_END on its last block;
+   chunk chaining values (CVs) are combined in a left-balanced binary tree whose left subtree always holds the
+   largest power of two number of chunks strictly less than the total; parent nodes compress the 64 bytes
+   "left CV || right CV" with PARENT and counter 0; the root node alone additionally carries ROOT, and its
+   output's first 32 bytes are the hash.
+
+   The compression function and its SIMD variants come from the official C implementation (blake3_impl.h):
+   blake3_hash_many (many equal-length inputs at once, e.g. 16 chunks with AVX-512) and
+   blake3_compress_in_place (one block). Every subtree of the left-balanced tree is itself left-balanced and
+   starts at a known chunk index, so disjoint subtrees can be hashed independently, on different threads. */
+#include "blake3_tree.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "blake3_impl.h"
+
+enum {
+  // Subtrees up to this many chunks are hashed with one hash_many call over all their whole chunks, whose CVs
+  // are then reduced level by level. Bounded so that the CV buffers stay small on the stack (8 KiB) and in L1/L2.
+  LEAF_CHUNKS = 128,
+  // Smallest piece handed to a thread: below this, starting and joining threads costs more than it saves.
+  MIN_PIECE_LEN = 1 << 20,
+  // A few pieces per thread, scheduled largest first, so that a thread that falls behind (another process
+  // on its core, a slower page fault) does not leave the others idle at the end.
+  PIECES_PER_THREAD = 4,
+  // Beyond this, memory bandwidth, not cores, is the limit.
+  MAX_THREADS = 64,
+  MAX_PIECES = MAX_THREADS * PIECES_PER_THREAD,
+  // A binary tree with P leaves (pieces) has 2P - 1 nodes.
+  MAX_NODES = 2 * MAX_PIECES - 1,
+};
+
+/* CV of one chunk of 0..1024 bytes, through the single-block compression: used for the input's last chunk
+   when it is partial (hash_many only takes equal-length inputs) and for a one-chunk input, whose chunk is the
+   root, so ROOT must go on its last block alone, which hash_many cannot express. */
+static void chunk_cv(const uint8_t *chunk, size_t len, uint64_t counter, uint8_t root,
+                     uint8_t out[BLAKE3_OUT_LEN]) {
+  uint32_t cv[8];
+  memcpy(cv, IV, sizeof cv);
+  uint8_t flags = CHUNK_START;
+  while (len > BLAKE3_BLOCK_LEN) {
+    blake3_compress_in_place(cv, chunk, BLAKE3_BLOCK_LEN, counter, flags);
+    chunk += BLAKE3_BLOCK_LEN;
+    len -= BLAKE3_BLOCK_LEN;
+    flags = 0;
+  }
+  // The last block is zero-padded; its real length goes into the compression as block_len (0 only for the
+  // empty input).
+  uint8_t last[BLAKE3_BLOCK_LEN] = {0};
+  if (len > 0) memcpy(last, chunk, len);
+  blake3_compress_in_place(cv, last, (uint8_t)len, counter, (uint8_t)(flags | CHUNK_END | root));
+  store_cv_words(out, cv);  // little-endian words, as the spec says
+}
+
+// Parent node over `pair` = left CV || right CV; `root` is ROOT for the tree's top node, else 0.
+static void parent_cv(const uint8_t pair[2 * BLAKE3_OUT_LEN], uint8_t root, uint8_t out[BLAKE3_OUT_LEN]) {
+  uint32_t cv[8];
+  memcpy(cv, IV, sizeof cv);
+  blake3_compress_in_place(cv, pair, BLAKE3_BLOCK_LEN, 0, (uint8_t)(PARENT | root));
+  store_cv_words(out, cv);  // little-endian words, as the spec says
+}
+
+// Bytes in the left subtree of a node covering `len` > 1024 bytes: the largest power of two number of chunks
+// strictly less than the node's chunk count (a partial last chunk counts as one).
+static size_t left_subtree_len(size_t len) {
+  uint64_t chunks = ((uint64_t)len + BLAKE3_CHUNK_LEN - 1) / BLAKE3_CHUNK_LEN;
+  return (size_t)(round_down_to_power_of_2(chunks - 1) * BLAKE3_CHUNK_LEN);
+}
+
+/* Non-root CV of a subtree of 2..LEAF_CHUNKS chunks. All whole chunks go to hash_many in one call: the library
+   walks them in groups of its own SIMD degree (16, 8, 4 lanes, then one at a time), so grouping by
+   blake3_simd_degree() here would only repeat that. Then the CVs are paired left to right level by level, an
+   odd last CV moving up unchanged: that pairing builds exactly the left-balanced tree, because its left
+   subtree is a power of two number of chunks, i.e. an even count that pairs up within itself at every level
+   until it is a single node. */
+static void leaf_cv(const uint8_t *input, size_t len, uint64_t chunk_start, uint8_t out[BLAKE3_OUT_LEN]) {
+  const uint8_t *inputs[LEAF_CHUNKS];
+  // Two buffers, because hash_many's outputs must not overwrite inputs of the same call.
+  uint8_t level[LEAF_CHUNKS * BLAKE3_OUT_LEN];
+  uint8_t next[LEAF_CHUNKS / 2 * BLAKE3_OUT_LEN];
+
+  size_t whole = len / BLAKE3_CHUNK_LEN;
+  size_t tail = len % BLAKE3_CHUNK_LEN;
+  // len > 1024, so there is at least one whole chunk (stated outside the loop for the compiler's flow analysis).
+  inputs[0] = input;
+  for (size_t i = 1; i < whole; i++) inputs[i] = input + i * BLAKE3_CHUNK_LEN;
+  blake3_hash_many(inputs, whole, BLAKE3_CHUNK_LEN / BLAKE3_BLOCK_LEN, IV, chunk_start, true, 0, CHUNK_START,
+                   CHUNK_END, level);
+  size_t count = whole;
+  if (tail > 0) {
+    chunk_cv(input + whole * BLAKE3_CHUNK_LEN, tail, chunk_start + whole, 0, level + whole * BLAKE3_OUT_LEN);
+    count++;
+  }
+
+  while (count > 1) {
+    size_t pairs = count / 2;
+    for (size_t i = 0; i < pairs; i++) inputs[i] = level + i * 2 * BLAKE3_OUT_LEN;
+    blake3_hash_many(inputs, pairs, 1, IV, 0, false, PARENT, 0, 0, next);
+    // Copy back rather than swap pointers: the level below is at most half as large, so this is cheap and
+    // keeps one buffer half-sized.
+    memcpy(level, next, pairs * BLAKE3_OUT_LEN);
+    if (count % 2) memmove(level + pairs * BLAKE3_OUT_LEN, level + (count - 1) * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
+    count = pairs + count % 2;
+  }
+  memcpy(out, level, BLAKE3_OUT_LEN);
+}
+
+/* CV of the subtree covering input[0, len), whose first chunk has index `chunk_start` (len > 0, except for the
+   empty input's single chunk). `root` (ROOT or 0) says whether this subtree is the whole tree. Recursion
+   follows the tree's own left/right split, so its depth is at most log2(len / LEAF_CHUNKS KiB) frames. */
+static void subtree_cv(const uint8_t *input, size_t len, uint64_t chunk_start, uint8_t root,
+                       uint8_t out[BLAKE3_OUT_LEN]) {
+  if (len <= BLAKE3_CHUNK_LEN) {
+    chunk_cv(input, len, chunk_start, root, out);
+    return;
+  }
+  // The root can never be a leaf: ROOT belongs on its last compression, which the level-by-level reduction
+  // does as an ordinary parent.
+  if (!root && len <= (size_t)LEAF_CHUNKS * BLAKE3_CHUNK_LEN) {
+    leaf_cv(input, len, chunk_start, out);
+    return;
+  }
+  size_t left = left_subtree_len(len);
+  uint8_t pair[2 * BLAKE3_OUT_LEN];
+  subtree_cv(input, left, chunk_start, 0, pair);
+  subtree_cv(input + left, len - left, chunk_start + left / BLAKE3_CHUNK_LEN, 0, pair + BLAKE3_OUT_LEN);
+  parent_cv(pair, root, out);
+}
+
+/* One node of the top of the tree, as split for the threads: either a piece (left < 0), hashed whole by one
+   thread, or an inner node, whose CV is computed from its children's after all pieces are done. */
+typedef struct {
+  const uint8_t *input;
+  size_t len;
+  uint64_t chunk_start;
+  int left, right;
+  uint8_t cv[BLAKE3_OUT_LEN];
+} split_node;
+
+// Shared by the threads of one call (on the caller's stack, so concurrent calls share nothing).
+typedef struct {
+  split_node *nodes;
+  const int *pieces;  // node indices, largest piece first
+  size_t count;
+  atomic_size_t next;
+  atomic_bool stop;  // set when a thread could not be started: the call fails, so leave the rest undone
+} work_queue;
+
+static void run_pieces(work_queue *queue) {
+  while (!atomic_load_explicit(&queue->stop, memory_order_relaxed)) {
+    // Each index is taken by exactly one thread; the pieces' CVs are published to the caller by pthread_join.
+    size_t i = atomic_fetch_add_explicit(&queue->next, 1, memory_order_relaxed);
+    if (i >= queue->count) break;
+    split_node *piece = &queue->nodes[queue->pieces[i]];
+    subtree_cv(piece->input, piece->len, piece->chunk_start, 0, piece->cv);
+  }
+}
+
+static void *worker(void *queue) {
+  run_pieces(queue);
+  return NULL;
+}
+
+int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8_t out[32]) {
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads <= 1 || len < 2 * (size_t)MIN_PIECE_LEN) {
+    subtree_cv(input, len, 0, ROOT, out);
+    return 0;
+  }
+
+  /* Split the top of the tree along its own left/right boundaries, always splitting the largest piece that
+     still yields a left half of at least MIN_PIECE_LEN (the left half is at least half of the node), until
+     there are PIECES_PER_THREAD pieces per thread. The right half may be small (e.g. one chunk past a power of
+     two); it is then simply a cheap piece, never split further. */
+  split_node nodes[MAX_NODES];
+  nodes[0] = (split_node){.input = input, .len = len, .chunk_start = 0, .left = -1, .right = -1};
+  size_t node_count = 1, piece_count = 1;
+  size_t target = (size_t)threads * PIECES_PER_THREAD;
+  while (piece_count < target) {
+    int largest = -1;
+    for (size_t i = 0; i < node_count; i++) {
+      if (nodes[i].left < 0 && nodes[i].len >= 2 * (size_t)MIN_PIECE_LEN &&
+          (largest < 0 || nodes[i].len > nodes[largest].len))
+        largest = (int)i;
+    }
+    if (largest < 0) break;
+    split_node *parent = &nodes[largest];
+    size_t left = left_subtree_len(parent->len);
+    nodes[node_count] = (split_node){.input = parent->input, .len = left, .chunk_start = parent->chunk_start,
+                                     .left = -1, .right = -1};
+    nodes[node_count + 1] = (split_node){.input = parent->input + left, .len = parent->len - left,
+                                         .chunk_start = parent->chunk_start + left / BLAKE3_CHUNK_LEN,
+                                         .left = -1, .right = -1};
+    parent->left = (int)node_count;
+    parent->right = (int)node_count + 1;
+    node_count += 2;
+    piece_count++;
+  }
+
+  // Largest first (longest-processing-time scheduling): the small pieces fill the gaps at the end.
+  int pieces[MAX_PIECES];
+  size_t n = 0;
+  for (size_t i = 0; i < node_count; i++) {
+    if (nodes[i].left >= 0) continue;
+    size_t j = n++;
+    for (; j > 0 && nodes[pieces[j - 1]].len < nodes[i].len; j--) pieces[j] = pieces[j - 1];
+    pieces[j] = (int)i;
+  }
+
+  work_queue queue = {.nodes = nodes, .pieces = pieces, .count = piece_count};
+  atomic_init(&queue.next, 0);
+  atomic_init(&queue.stop, false);
+  size_t workers = threads < piece_count ? threads : piece_count;
+  pthread_t ids[MAX_THREADS];
+  size_t started = 0;
+  int error = 0;
+  // The calling thread is one of the workers, so only workers - 1 threads are started.
+  while (started + 1 < workers) {
+    error = pthread_create(&ids[started], NULL, worker, &queue);
+    if (error) {
+      atomic_store_explicit(&queue.stop, true, memory_order_relaxed);
+      break;
+    }
+    started++;
+  }
+  if (!error) run_pieces(&queue);
+  for (size_t i = 0; i < started; i++) pthread_join(ids[i], NULL);
+  if (error) return error;
+
+  // Children always come after their parent in `nodes`, so a backward pass sees both children's CVs first.
+  for (size_t i = node_count; i-- > 0;) {
+    if (nodes[i].left < 0) continue;
+    uint8_t pair[2 * BLAKE3_OUT_LEN];
+    memcpy(pair, nodes[nodes[i].left].cv, BLAKE3_OUT_LEN);
+    memcpy(pair + BLAKE3_OUT_LEN, nodes[nodes[i].right].cv, BLAKE3_OUT_LEN);
+    parent_cv(pair, i == 0 ? ROOT : 0, nodes[i].cv);
+  }
+  memcpy(out, nodes[0].cv, BLAKE3_OUT_LEN);
+  return 0;
+}
