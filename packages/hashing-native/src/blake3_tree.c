@@ -10,9 +10,13 @@
    blake3_hash_many (many equal-length inputs at once, e.g. 16 chunks with AVX-512) and
    blake3_compress_in_place (one block). Every subtree of the left-balanced tree is itself left-balanced and
    starts at a known chunk index, so disjoint subtrees can be hashed independently, on different threads. */
+// pread and off_t under -std=c11.
+#define _POSIX_C_SOURCE 200809L
 #include "blake3_tree.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -34,6 +38,10 @@ enum {
   MAX_PIECES = MAX_THREADS * PIECES_PER_THREAD,
   // A binary tree with P leaves (pieces) has 2P - 1 nodes.
   MAX_NODES = 2 * MAX_PIECES - 1,
+  // A file is read in windows of this many bytes (whole subtrees of 1024 chunks), each into a buffer that
+  // stays in a core's L2 cache: the copy from the page cache is then nearly free, memory stays bounded
+  // whatever the file size, and a file that shrinks meanwhile is a short read, not a SIGBUS as with mmap.
+  WINDOW_LEN = 1 << 20,
 };
 
 /* CV of one chunk of 0..1024 bytes, through the single-block compression: used for the input's last chunk
@@ -133,10 +141,58 @@ static void subtree_cv(const uint8_t *input, size_t len, uint64_t chunk_start, u
   parent_cv(pair, root, out);
 }
 
+/* Where the input is: in memory, or in a file read window by window. */
+typedef struct {
+  const uint8_t *memory;
+  int fd;
+  const ms_blake3_hooks *hooks;
+} source;
+
+// Reads exactly `len` bytes at `offset`; ENODATA when the file ends first (it shrank since its size was taken).
+static int read_window(int fd, uint8_t *buffer, size_t len, uint64_t offset) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = pread(fd, buffer + got, len - got, (off_t)(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return ENODATA;
+    got += (size_t)n;
+  }
+  return 0;
+}
+
+/* CV of the subtree at byte `offset` of the input, of `len` bytes. From memory it is subtree_cv; from a file,
+   subtrees larger than a window are split along the tree (their halves start at multiples of 1 MiB, so every
+   window is a whole subtree) and each window is read into `buffer` and hashed there. */
+static int piece_cv(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
+                    uint8_t root, uint8_t out[BLAKE3_OUT_LEN]) {
+  if (src->memory) {
+    subtree_cv(src->memory + offset, len, chunk_start, root, out);
+    return 0;
+  }
+  if (len <= WINDOW_LEN) {
+    int error = read_window(src->fd, buffer, len, offset);
+    if (error) return error;
+    subtree_cv(buffer, len, chunk_start, root, out);
+    if (src->hooks && src->hooks->on_bytes && src->hooks->on_bytes(src->hooks->context, len)) return ECANCELED;
+    return 0;
+  }
+  size_t left = left_subtree_len(len);
+  uint8_t pair[2 * BLAKE3_OUT_LEN];
+  int error = piece_cv(src, buffer, offset, left, chunk_start, 0, pair);
+  if (!error)
+    error = piece_cv(src, buffer, offset + left, len - left, chunk_start + left / BLAKE3_CHUNK_LEN, 0,
+                     pair + BLAKE3_OUT_LEN);
+  if (!error) parent_cv(pair, root, out);
+  return error;
+}
+
 /* One node of the top of the tree, as split for the threads: either a piece (left < 0), hashed whole by one
    thread, or an inner node, whose CV is computed from its children's after all pieces are done. */
 typedef struct {
-  const uint8_t *input;
+  uint64_t offset;
   size_t len;
   uint64_t chunk_start;
   int left, right;
@@ -145,21 +201,36 @@ typedef struct {
 
 // Shared by the threads of one call (on the caller's stack, so concurrent calls share nothing).
 typedef struct {
+  const source *src;
   split_node *nodes;
   const int *pieces;  // node indices, largest piece first
   size_t count;
   atomic_size_t next;
-  atomic_bool stop;  // set when a thread could not be started: the call fails, so leave the rest undone
+  atomic_bool stop;  // set at the first failure: the call fails, so leave the rest undone
+  atomic_int error;  // that failure's errno value
 } work_queue;
 
+static void fail(work_queue *queue, int error) {
+  int none = 0;
+  atomic_compare_exchange_strong(&queue->error, &none, error);
+  atomic_store_explicit(&queue->stop, true, memory_order_relaxed);
+}
+
 static void run_pieces(work_queue *queue) {
+  uint8_t *buffer = NULL;
+  if (!queue->src->memory && !(buffer = malloc(WINDOW_LEN))) {
+    fail(queue, ENOMEM);
+    return;
+  }
   while (!atomic_load_explicit(&queue->stop, memory_order_relaxed)) {
     // Each index is taken by exactly one thread; the pieces' CVs are published to the caller by pthread_join.
     size_t i = atomic_fetch_add_explicit(&queue->next, 1, memory_order_relaxed);
     if (i >= queue->count) break;
     split_node *piece = &queue->nodes[queue->pieces[i]];
-    subtree_cv(piece->input, piece->len, piece->chunk_start, 0, piece->cv);
+    int error = piece_cv(queue->src, buffer, piece->offset, piece->len, piece->chunk_start, 0, piece->cv);
+    if (error) fail(queue, error);
   }
+  free(buffer);
 }
 
 static void *worker(void *queue) {
@@ -167,11 +238,14 @@ static void *worker(void *queue) {
   return NULL;
 }
 
-int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8_t out[32]) {
+static int blake3_tree(const source *src, size_t len, unsigned threads, uint8_t out[32]) {
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads <= 1 || len < 2 * (size_t)MIN_PIECE_LEN) {
-    subtree_cv(input, len, 0, ROOT, out);
-    return 0;
+    uint8_t *buffer = NULL;
+    if (!src->memory && !(buffer = malloc(WINDOW_LEN))) return ENOMEM;
+    int error = piece_cv(src, buffer, 0, len, 0, ROOT, out);
+    free(buffer);
+    return error;
   }
 
   /* Split the top of the tree along its own left/right boundaries, always splitting the largest piece that
@@ -179,7 +253,7 @@ int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8
      there are PIECES_PER_THREAD pieces per thread. The right half may be small (e.g. one chunk past a power of
      two); it is then simply a cheap piece, never split further. */
   split_node nodes[MAX_NODES];
-  nodes[0] = (split_node){.input = input, .len = len, .chunk_start = 0, .left = -1, .right = -1};
+  nodes[0] = (split_node){.offset = 0, .len = len, .chunk_start = 0, .left = -1, .right = -1};
   size_t node_count = 1, piece_count = 1;
   size_t target = (size_t)threads * PIECES_PER_THREAD;
   while (piece_count < target) {
@@ -192,9 +266,9 @@ int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8
     if (largest < 0) break;
     split_node *parent = &nodes[largest];
     size_t left = left_subtree_len(parent->len);
-    nodes[node_count] = (split_node){.input = parent->input, .len = left, .chunk_start = parent->chunk_start,
+    nodes[node_count] = (split_node){.offset = parent->offset, .len = left, .chunk_start = parent->chunk_start,
                                      .left = -1, .right = -1};
-    nodes[node_count + 1] = (split_node){.input = parent->input + left, .len = parent->len - left,
+    nodes[node_count + 1] = (split_node){.offset = parent->offset + left, .len = parent->len - left,
                                          .chunk_start = parent->chunk_start + left / BLAKE3_CHUNK_LEN,
                                          .left = -1, .right = -1};
     parent->left = (int)node_count;
@@ -213,24 +287,25 @@ int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8
     pieces[j] = (int)i;
   }
 
-  work_queue queue = {.nodes = nodes, .pieces = pieces, .count = piece_count};
+  work_queue queue = {.src = src, .nodes = nodes, .pieces = pieces, .count = piece_count};
   atomic_init(&queue.next, 0);
   atomic_init(&queue.stop, false);
+  atomic_init(&queue.error, 0);
   size_t workers = threads < piece_count ? threads : piece_count;
   pthread_t ids[MAX_THREADS];
   size_t started = 0;
-  int error = 0;
   // The calling thread is one of the workers, so only workers - 1 threads are started.
   while (started + 1 < workers) {
-    error = pthread_create(&ids[started], NULL, worker, &queue);
+    int error = pthread_create(&ids[started], NULL, worker, &queue);
     if (error) {
-      atomic_store_explicit(&queue.stop, true, memory_order_relaxed);
+      fail(&queue, error);
       break;
     }
     started++;
   }
-  if (!error) run_pieces(&queue);
+  if (!atomic_load(&queue.stop)) run_pieces(&queue);
   for (size_t i = 0; i < started; i++) pthread_join(ids[i], NULL);
+  int error = atomic_load(&queue.error);
   if (error) return error;
 
   // Children always come after their parent in `nodes`, so a backward pass sees both children's CVs first.
@@ -243,4 +318,14 @@ int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8
   }
   memcpy(out, nodes[0].cv, BLAKE3_OUT_LEN);
   return 0;
+}
+
+int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8_t out[32]) {
+  source src = {.memory = input, .fd = -1, .hooks = NULL};
+  return blake3_tree(&src, len, threads, out);
+}
+
+int ms_blake3_file(int fd, uint64_t len, unsigned threads, const ms_blake3_hooks *hooks, uint8_t out[32]) {
+  source src = {.memory = NULL, .fd = fd, .hooks = hooks};
+  return blake3_tree(&src, (size_t)len, threads, out);
 }

@@ -16,6 +16,19 @@ extern "C" {
    Safe to call from several threads at once (no global mutable state); no thread outlives the call. */
 int ms_blake3_parallel(const uint8_t *input, size_t len, unsigned threads, uint8_t out[32]);
 
+/* Called from the hashing threads (concurrently) after each window of a file: `bytes` more were hashed. A
+   non-zero return stops the call with ECANCELED. */
+typedef struct {
+  int (*on_bytes)(void *context, size_t bytes);
+  void *context;
+} ms_blake3_hooks;
+
+/* BLAKE3 of the first `len` bytes of the file `fd` (its size, taken by the caller), read with pread in windows
+   of 1 MiB per thread: memory stays bounded whatever the file size. Returns 0, or an errno value: from pread,
+   ENODATA when the file ends before `len` bytes (it shrank meanwhile), ECANCELED when a hook asked to stop,
+   ENOMEM, or a pthread_create error. `hooks` may be NULL. */
+int ms_blake3_file(int fd, uint64_t len, unsigned threads, const ms_blake3_hooks *hooks, uint8_t out[32]);
+
 #ifdef __cplusplus
 }
 #endif

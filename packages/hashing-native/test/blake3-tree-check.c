@@ -1,11 +1,12 @@
 /* Standalone check of src/blake3_tree.c (built by blake3-tree-check.sh).
 
-   blake3-tree-check                  ms_blake3_parallel against the library's own incremental hasher
+   blake3-tree-check                  ms_blake3_parallel (memory) and ms_blake3_file (the same bytes written to
+                                      a temporary file) against the library's own incremental hasher
                                       (blake3_hasher_*), on deterministic pseudo-random data, for many lengths
                                       around chunk, block, power-of-two, leaf and piece boundaries and for
                                       1, 2, 3, 4 and 8 threads; also unaligned input and concurrent callers.
                                       Prints one line per mismatch; exit status 1 on any.
-   blake3-tree-check --bench FILE N   maps FILE (as the addon does), hashes it on N threads, prints
+   blake3-tree-check --bench FILE N   ms_blake3_file on FILE (as the addon does) with N threads; prints
                                       "HEX  FILE" like b3sum, then the seconds taken. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,10 +58,34 @@ static void report(const char *what, size_t len, unsigned threads, const uint8_t
   failures++;
 }
 
+// The same bytes as a file, for ms_blake3_file; -1 (and a failure) when it cannot be written.
+static int temporary_file(const uint8_t *data, size_t len) {
+  const char *dir = getenv("TMPDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/blake3-tree-check-XXXXXX", dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  unlink(path);
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(fd, data + done, len - done);
+    if (n <= 0) {
+      close(fd);
+      return -1;
+    }
+    done += (size_t)n;
+  }
+  return fd;
+}
+
 static void check_one(const char *what, const uint8_t *data, size_t len) {
   static const unsigned thread_counts[] = {1, 2, 3, 4, 8};
   uint8_t expected[32];
   reference(data, len, expected);
+  int fd = temporary_file(data, len);
+  if (fd < 0) {
+    printf("FAIL %s len=%zu: could not write the temporary file\n", what, len);
+    failures++;
+  }
   for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
     uint8_t actual[32];
     memset(actual, 0, sizeof actual);
@@ -69,6 +93,23 @@ static void check_one(const char *what, const uint8_t *data, size_t len) {
     checks++;
     if (error || memcmp(expected, actual, 32) != 0)
       report(what, len, thread_counts[t], expected, actual, error);
+    if (fd < 0) continue;
+    memset(actual, 0, sizeof actual);
+    error = ms_blake3_file(fd, len, thread_counts[t], NULL, actual);
+    checks++;
+    if (error || memcmp(expected, actual, 32) != 0)
+      report("file", len, thread_counts[t], expected, actual, error);
+  }
+  if (fd >= 0) {
+    // A file shorter than the size given (it shrank after its size was taken) is an error, never a digest.
+    uint8_t actual[32];
+    int error = ms_blake3_file(fd, len + 1, 2, NULL, actual);
+    checks++;
+    if (error != ENODATA) {
+      printf("FAIL file len=%zu given as %zu: expected ENODATA, got %d\n", len, len + 1, error);
+      failures++;
+    }
+    close(fd);
   }
 }
 
@@ -185,24 +226,12 @@ static int bench(const char *path, unsigned threads) {
     return 2;
   }
   size_t len = (size_t)info.st_size;
-  const uint8_t *mapped = NULL;
-  if (len > 0) {
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-      perror("mmap");
-      close(fd);
-      return 2;
-    }
-    madvise(m, len, MADV_SEQUENTIAL);  // as src/addon.c does
-    mapped = m;
-  }
   uint8_t digest[32];
-  int error = ms_blake3_parallel(mapped, len, threads, digest);
-  if (len > 0) munmap((void *)mapped, len);
+  int error = ms_blake3_file(fd, len, threads, NULL, digest);
   close(fd);
   double seconds = now() - start;
   if (error) {
-    fprintf(stderr, "ms_blake3_parallel: %s\n", strerror(error));
+    fprintf(stderr, "ms_blake3_file: %s\n", strerror(error));
     return 2;
   }
   char text[65];

@@ -1,0 +1,426 @@
+/* The Node-API face of @model-signing/hashing-native. Every call starts one job on a thread of its own and
+   returns a promise: the JavaScript thread only walks the model and hands out work, so no worker thread has to
+   boot and nothing is done per file in JavaScript. Node-API (not V8) so that one build serves every
+   Node.js >= 22. The hashing itself is in file_digest.c and blake3_tree.c. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#include "file_digest.h"
+#ifdef MS_HAVE_BLAKE3
+#include "blake3_tree.h"
+#endif
+
+#define READ_BUFFER_SIZE (1u << 20)
+
+typedef enum { JOB_BATCH, JOB_BLAKE3_FILE } job_kind;
+
+/* One call's work, owned by its thread until it hands the job back through the thread-safe function. */
+typedef struct {
+  job_kind kind;
+  ms_algorithm algorithm;
+  uint32_t count;
+  char **paths;
+  double *ranges; /* owned copy, or NULL for whole files */
+  size_t probe_bytes;
+  int no_follow;
+  uint32_t threads; /* BLAKE3 of one file */
+  /* Results. */
+  uint8_t *digests;
+  double *sizes;
+  uint64_t bytes;
+  int error;
+  ms_stage stage;
+  int64_t index;
+  /* control[0]: bytes hashed so far (written here); control[1]: non-zero asks the job to stop (written by
+     JavaScript). A Float64Array kept alive by control_ref while the job runs. */
+  double *control;
+  napi_ref control_ref;
+  napi_deferred deferred;
+  napi_threadsafe_function done;
+} job;
+
+static void free_job(job *j) {
+  if (j->paths)
+    for (uint32_t i = 0; i < j->count; i++) free(j->paths[i]);
+  free(j->paths);
+  free(j->ranges);
+  free(j->digests);
+  free(j->sizes);
+  free(j);
+}
+
+// The control words are shared with JavaScript: whole 8-byte loads and stores, so neither side sees a torn value.
+static int cancelled(const job *j) {
+  uint64_t bits = __atomic_load_n((const uint64_t *)&j->control[1], __ATOMIC_RELAXED);
+  double value;
+  memcpy(&value, &bits, sizeof value);
+  return value != 0;
+}
+
+static void publish_bytes(job *j) {
+  double value = (double)j->bytes;
+  uint64_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  __atomic_store_n((uint64_t *)&j->control[0], bits, __ATOMIC_RELAXED);
+}
+
+static int on_read(void *context, size_t bytes) {
+  job *j = context;
+  j->bytes += bytes;
+  publish_bytes(j);
+  return cancelled(j);
+}
+
+static void run_batch(job *j) {
+  size_t digest_size = ms_digest_size(j->algorithm);
+  uint8_t *buffer = malloc(READ_BUFFER_SIZE);
+  ms_digester digester;
+  if (!buffer) {
+    j->error = ENOMEM;
+    return;
+  }
+  j->error = ms_digester_init(&digester, j->algorithm);
+  ms_read_options options = {j->no_follow, buffer, READ_BUFFER_SIZE, on_read, j};
+  for (uint32_t i = 0; i < j->count && !j->error; i++) {
+    if (cancelled(j)) {
+      j->error = ECANCELED;
+      break;
+    }
+    j->index = i;
+    uint8_t *out = j->digests + i * digest_size;
+    if (j->probe_bytes > 0) {
+      uint64_t size = 0;
+      int hashed = 0;
+      j->error = ms_digest_probe(&digester, j->paths[i], &options, j->probe_bytes, out, &size, &hashed, &j->stage);
+      // A file left for later: the caller learns its size (encoded negative) and hashes it separately.
+      if (!j->error) j->sizes[i] = hashed ? (double)size : -(double)size - 1;
+    } else {
+      uint64_t start = j->ranges ? (uint64_t)j->ranges[2 * i] : 0;
+      int64_t end = j->ranges ? (int64_t)j->ranges[2 * i + 1] : -1;
+      uint64_t bytes = 0;
+      j->error = ms_digest_range(&digester, j->paths[i], &options, start, end, out, &bytes, &j->stage);
+    }
+  }
+  ms_digester_free(&digester);
+  free(buffer);
+}
+
+#ifdef MS_HAVE_BLAKE3
+// Called by every hashing thread of one BLAKE3 file: the counter is shared, so it is added to atomically.
+static int on_blake3_bytes(void *context, size_t bytes) {
+  job *j = context;
+  uint64_t total = __atomic_add_fetch(&j->bytes, bytes, __ATOMIC_RELAXED);
+  double value = (double)total;
+  uint64_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  __atomic_store_n((uint64_t *)&j->control[0], bits, __ATOMIC_RELAXED);
+  return cancelled(j);
+}
+
+// One file on `threads` threads, split along the BLAKE3 tree (b3sum's approach, read rather than mapped).
+static void run_blake3_file(job *j) {
+  j->stage = MS_AT_OPEN;
+  int fd = open(j->paths[0], O_RDONLY | O_CLOEXEC | (j->no_follow ? O_NOFOLLOW : 0));
+  if (fd < 0) {
+    j->error = errno;
+    return;
+  }
+  struct stat info;
+  j->stage = MS_AT_STAT;
+  if (fstat(fd, &info) != 0) {
+    j->error = errno;
+  } else if (!S_ISREG(info.st_mode)) {
+    j->error = EINVAL;
+  } else {
+    j->stage = MS_AT_READ;
+    ms_blake3_hooks hooks = {on_blake3_bytes, j};
+    j->error = ms_blake3_file(fd, (uint64_t)info.st_size, j->threads, &hooks, j->digests);
+  }
+  close(fd);
+}
+#endif
+
+static void *job_thread(void *data) {
+  job *j = data;
+  if (j->kind == JOB_BATCH) run_batch(j);
+#ifdef MS_HAVE_BLAKE3
+  else run_blake3_file(j);
+#endif
+  // The JavaScript thread frees the job as soon as it has it: nothing of it may be read after the call.
+  napi_threadsafe_function done = j->done;
+  napi_call_threadsafe_function(done, j, napi_tsfn_blocking);
+  napi_release_threadsafe_function(done, napi_tsfn_release);
+  return NULL;
+}
+
+static const char *stage_name(ms_stage stage) {
+  switch (stage) {
+    case MS_AT_OPEN:
+      return "open";
+    case MS_AT_READ:
+      return "read";
+    case MS_AT_STAT:
+      return "fstat";
+  }
+  return "read";
+}
+
+// An Error shaped like Node's file-system errors (code, errno, syscall), plus the index of the failed path.
+static napi_value errno_error(napi_env env, int error, ms_stage stage, int64_t index) {
+  napi_value message, code, result, value;
+  napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &message);
+  napi_create_string_utf8(env, uv_err_name(-error), NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, message, &result);
+  napi_set_named_property(env, result, "code", code);
+  napi_create_int32(env, -error, &value);
+  napi_set_named_property(env, result, "errno", value);
+  napi_create_string_utf8(env, stage_name(stage), NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, result, "syscall", value);
+  napi_create_int64(env, index, &value);
+  napi_set_named_property(env, result, "index", value);
+  return result;
+}
+
+static napi_value copy_to_typed_array(napi_env env, napi_typedarray_type type, const void *data, size_t bytes,
+                                      size_t length) {
+  napi_value buffer, array;
+  void *target;
+  napi_create_arraybuffer(env, bytes, &target, &buffer);
+  if (bytes > 0) memcpy(target, data, bytes);
+  napi_create_typedarray(env, type, length, buffer, 0, &array);
+  return array;
+}
+
+// Back on the JavaScript thread: settle the promise and free the job.
+static void job_done(napi_env env, napi_value callback, void *context, void *data) {
+  (void)callback;
+  (void)context;
+  job *j = data;
+  if (env) {
+    if (j->error) {
+      napi_reject_deferred(env, j->deferred, errno_error(env, j->error, j->stage, j->index));
+    } else {
+      size_t digest_size = ms_digest_size(j->algorithm);
+      napi_value result, value;
+      napi_create_object(env, &result);
+      napi_set_named_property(env, result, "digests",
+                              copy_to_typed_array(env, napi_uint8_array, j->digests, digest_size * j->count,
+                                                  digest_size * j->count));
+      if (j->sizes) {
+        napi_set_named_property(env, result, "sizes",
+                                copy_to_typed_array(env, napi_float64_array, j->sizes, sizeof(double) * j->count,
+                                                    j->count));
+      } else {
+        napi_get_null(env, &value);
+        napi_set_named_property(env, result, "sizes", value);
+      }
+      napi_create_double(env, (double)j->bytes, &value);
+      napi_set_named_property(env, result, "bytes", value);
+      napi_resolve_deferred(env, j->deferred, result);
+    }
+    napi_delete_reference(env, j->control_ref);
+  }
+  free_job(j);
+}
+
+static napi_value throw_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+// A JavaScript string as a fresh NUL-terminated UTF-8 path, or NULL (not a string, or it holds a NUL, which
+// would silently name another file).
+static char *copy_path(napi_env env, napi_value value) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
+  char *path = malloc(length + 1);
+  if (!path) return NULL;
+  napi_get_value_string_utf8(env, value, path, length + 1, &length);
+  if (strlen(path) != length) {
+    free(path);
+    return NULL;
+  }
+  return path;
+}
+
+static int get_float64_array(napi_env env, napi_value value, double **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, (void **)data, &buffer, &offset) != napi_ok) return 0;
+  return type == napi_float64_array;
+}
+
+static int is_nullish(napi_env env, napi_value value) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  return type == napi_null || type == napi_undefined;
+}
+
+// Starts `j` on a thread of its own and returns its promise; frees `j` and throws when that is impossible.
+static napi_value start_job(napi_env env, job *j, napi_value control) {
+  napi_value promise, name;
+  if (napi_create_reference(env, control, 1, &j->control_ref) != napi_ok) {
+    free_job(j);
+    return throw_type_error(env, "could not keep the control array");
+  }
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "model-signing hashing", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, job_done, &j->done) !=
+      napi_ok) {
+    napi_delete_reference(env, j->control_ref);
+    free_job(j);
+    return throw_type_error(env, "could not create the completion callback");
+  }
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int error = pthread_create(&thread, &attributes, job_thread, j);
+  pthread_attr_destroy(&attributes);
+  if (error) {
+    // Settled through the same path as a failed job, so that the caller sees one kind of failure.
+    j->error = error;
+    j->stage = MS_AT_READ;
+    j->index = 0;
+    napi_threadsafe_function done = j->done;
+    napi_call_threadsafe_function(done, j, napi_tsfn_nonblocking);
+    napi_release_threadsafe_function(done, napi_tsfn_release);
+  }
+  return promise;
+}
+
+/*
+ * hashBatch(algorithm, paths, ranges, probeBytes, noFollow, control)
+ *   -> Promise<{ digests: Uint8Array, sizes: Float64Array | null, bytes: number }>
+ * algorithm: 0 sha256, 1 blake2b, 2 blake3; ranges: Float64Array [start, end (-1: EOF)] per path, or null for
+ * whole files; probeBytes > 0: whole files of unknown size, each hashed when smaller than probeBytes and
+ * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`. Rejects with an
+ * fs-style Error carrying the index of the first path that failed.
+ */
+static napi_value hash_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6) return throw_type_error(env, "hashBatch: 6 arguments expected");
+  int32_t algorithm;
+  if (napi_get_value_int32(env, argv[0], &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
+      ms_digest_size((ms_algorithm)algorithm) == 0)
+    return throw_type_error(env, "hashBatch: unknown algorithm, or one not built in");
+  bool is_array = false;
+  uint32_t count = 0;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
+    return throw_type_error(env, "hashBatch: paths must be an array");
+  napi_get_array_length(env, argv[1], &count);
+  double *ranges = NULL;
+  size_t ranges_length = 0;
+  if (!is_nullish(env, argv[2]) &&
+      (!get_float64_array(env, argv[2], &ranges, &ranges_length) || ranges_length != 2 * (size_t)count))
+    return throw_type_error(env, "hashBatch: ranges must be a Float64Array of 2 numbers per path, or null");
+  double probe_bytes = 0;
+  napi_get_value_double(env, argv[3], &probe_bytes);
+  bool no_follow = false;
+  napi_get_value_bool(env, argv[4], &no_follow);
+  double *control = NULL;
+  size_t control_length = 0;
+  if (!get_float64_array(env, argv[5], &control, &control_length) || control_length < 2)
+    return throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
+
+  job *j = calloc(1, sizeof(job));
+  if (!j) return throw_type_error(env, "hashBatch: out of memory");
+  j->kind = JOB_BATCH;
+  j->algorithm = (ms_algorithm)algorithm;
+  j->count = count;
+  j->probe_bytes = probe_bytes > 0 ? (size_t)probe_bytes : 0;
+  j->no_follow = no_follow;
+  j->control = control;
+  j->paths = calloc(count ? count : 1, sizeof(char *));
+  j->digests = calloc(count ? count : 1, ms_digest_size(j->algorithm));
+  if (j->probe_bytes > 0) j->sizes = calloc(count ? count : 1, sizeof(double));
+  if (ranges) {
+    j->ranges = malloc(sizeof(double) * 2 * (count ? count : 1));
+    if (j->ranges) memcpy(j->ranges, ranges, sizeof(double) * 2 * count);
+  }
+  if (!j->paths || !j->digests || (j->probe_bytes > 0 && !j->sizes) || (ranges && !j->ranges)) {
+    free_job(j);
+    return throw_type_error(env, "hashBatch: out of memory");
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    napi_get_element(env, argv[1], i, &element);
+    j->paths[i] = copy_path(env, element);
+    if (!j->paths[i]) {
+      free_job(j);
+      return throw_type_error(env, "hashBatch: every path must be a string without NUL characters");
+    }
+  }
+  return start_job(env, j, argv[5]);
+}
+
+#ifdef MS_HAVE_BLAKE3
+/*
+ * blake3File(path, threads, noFollow, control) -> Promise<{ digests: Uint8Array(32), sizes: null, bytes }>
+ * BLAKE3 of a whole file, mapped into memory and split over `threads` threads along the BLAKE3 tree.
+ */
+static napi_value blake3_file(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_type_error(env, "blake3File: 4 arguments expected");
+  double *control = NULL;
+  size_t control_length = 0;
+  if (!get_float64_array(env, argv[3], &control, &control_length) || control_length < 2)
+    return throw_type_error(env, "blake3File: control must be a Float64Array(2)");
+  job *j = calloc(1, sizeof(job));
+  if (!j) return throw_type_error(env, "blake3File: out of memory");
+  j->kind = JOB_BLAKE3_FILE;
+  j->algorithm = MS_BLAKE3;
+  j->count = 1;
+  j->control = control;
+  j->paths = calloc(1, sizeof(char *));
+  j->digests = calloc(1, 32);
+  if (!j->paths || !j->digests) {
+    free_job(j);
+    return throw_type_error(env, "blake3File: out of memory");
+  }
+  j->paths[0] = copy_path(env, argv[0]);
+  if (!j->paths[0]) {
+    free_job(j);
+    return throw_type_error(env, "blake3File: path must be a string without NUL characters");
+  }
+  napi_get_value_uint32(env, argv[1], &j->threads);
+  if (j->threads < 1) j->threads = 1;
+  bool no_follow = false;
+  napi_get_value_bool(env, argv[2], &no_follow);
+  j->no_follow = no_follow;
+  return start_job(env, j, argv[3]);
+}
+#endif
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value value;
+  napi_create_function(env, "hashBatch", NAPI_AUTO_LENGTH, hash_batch, NULL, &value);
+  napi_set_named_property(env, exports, "hashBatch", value);
+#ifdef MS_HAVE_BLAKE3
+  napi_create_function(env, "blake3File", NAPI_AUTO_LENGTH, blake3_file, NULL, &value);
+  napi_set_named_property(env, exports, "blake3File", value);
+  napi_get_boolean(env, true, &value);
+#else
+  napi_get_boolean(env, false, &value);
+#endif
+  napi_set_named_property(env, exports, "blake3", value);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

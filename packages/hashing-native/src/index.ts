@@ -1,0 +1,128 @@
+/**
+ * The optional native engine of `@model-signing/hashing`: a Node-API addon, built from source at install time,
+ * that hashes a whole batch of files in one call through the OpenSSL inside Node.js (no JavaScript work per
+ * file), and hashes one large file with BLAKE3 on several threads along the BLAKE3 tree.
+ *
+ * Nothing here is needed for correctness: where the addon could not be built (no C compiler, another
+ * platform), {@link loadNativeHashing} returns null and `@model-signing/hashing` uses its JavaScript engine,
+ * which gives the same digests.
+ *
+ * @packageDocumentation
+ */
+import { createRequire } from 'node:module';
+
+/** Algorithm numbers of {@link NativeHashing.hashBatch}. */
+export const NATIVE_ALGORITHMS = { sha256: 0, blake2b: 1, blake3: 2 } as const;
+
+/** An algorithm number of {@link NATIVE_ALGORITHMS}. */
+export type NativeAlgorithm = (typeof NATIVE_ALGORITHMS)[keyof typeof NATIVE_ALGORITHMS];
+
+/** What a native job resolves with. */
+export interface NativeBatchResult {
+  /** The digests, one after the other (zeros for a file a probe left for later). */
+  readonly digests: Uint8Array;
+  /** For a probe: per file, its size when it was hashed, or `-size - 1` when it was left for later. */
+  readonly sizes: Float64Array | null;
+  /** The number of bytes hashed. */
+  readonly bytes: number;
+}
+
+/**
+ * The error a native job rejects with: shaped like Node's file-system errors, so that callers can map it as
+ * they map those.
+ */
+export interface NativeFileError extends Error {
+  /** The errno name, e.g. `ENOENT`, `ELOOP`, `EACCES`, or `ECANCELED` when the job was asked to stop. */
+  readonly code: string;
+  /** The negated errno value, as in Node's errors. */
+  readonly errno: number;
+  /** The call that failed: `open`, `read` or `fstat`. */
+  readonly syscall: string;
+  /** The index of the failed path in the batch. */
+  readonly index: number;
+}
+
+/**
+ * The addon's functions. Each starts one job on a thread of its own and returns at once. `control` is a
+ * `Float64Array(2)` shared with the job: the job keeps the bytes it has hashed so far in `control[0]` (for
+ * progress), and stops with `ECANCELED` soon after `control[1]` is set to 1.
+ */
+export interface NativeHashing {
+  /**
+   * Hashes `paths` one after the other.
+   *
+   * @param algorithm see {@link NATIVE_ALGORITHMS}; `blake3` only when {@link NativeHashing.blake3} is true.
+   * @param paths the files.
+   * @param ranges `start, end` per path (`end` -1: to EOF), or null for whole files.
+   * @param probeBytes when above 0, `paths` are whole files of unknown size: each one smaller than this is
+   *   hashed, each larger one is left for later and its size reported (see {@link NativeBatchResult.sizes}).
+   * @param noFollow open with `O_NOFOLLOW` (a final symlink fails with `ELOOP`).
+   * @param control see {@link NativeHashing}.
+   * @returns rejects with a {@link NativeFileError} at the first file that fails.
+   */
+  hashBatch(
+    algorithm: NativeAlgorithm,
+    paths: readonly string[],
+    ranges: Float64Array | null,
+    probeBytes: number,
+    noFollow: boolean,
+    control: Float64Array,
+  ): Promise<NativeBatchResult>;
+  /**
+   * BLAKE3 of a whole file, split over `threads` threads along the BLAKE3 tree (as `b3sum` does), each reading
+   * its part in 1 MiB windows. Rejects with `ENODATA` when the file ends before the size it had when opened.
+   * Present only when {@link NativeHashing.blake3} is true.
+   */
+  blake3File?: (
+    path: string,
+    threads: number,
+    noFollow: boolean,
+    control: Float64Array,
+  ) => Promise<NativeBatchResult>;
+  /** Whether BLAKE3 was built in (the build found the BLAKE3 C sources). */
+  readonly blake3: boolean;
+}
+
+/** Why the addon is or is not in use. */
+export interface NativeHashingStatus {
+  /** True when the addon is loaded. */
+  readonly available: boolean;
+  /** True when it hashes BLAKE3 too. */
+  readonly blake3: boolean;
+  /** Why it is not available (not built, disabled by `MODEL_SIGNING_NATIVE=0`, failed to load). */
+  readonly reason?: string;
+}
+
+let loaded: NativeHashing | null | undefined;
+let reason: string | undefined;
+
+/**
+ * The addon, or null when it is not built, does not load, or `MODEL_SIGNING_NATIVE=0` turns it off (to
+ * measure or test the JavaScript engine). Loaded once per thread.
+ */
+export function loadNativeHashing(): NativeHashing | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.MODEL_SIGNING_NATIVE === '0') {
+    reason = 'turned off by MODEL_SIGNING_NATIVE=0';
+    return loaded;
+  }
+  try {
+    loaded = createRequire(import.meta.url)('../build/Release/hashing_native.node') as NativeHashing;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    reason =
+      code === 'MODULE_NOT_FOUND'
+        ? 'the addon is not built (it needs a C compiler at install time)'
+        : `the addon did not load: ${(error as Error).message.split('\n')[0]}`;
+  }
+  return loaded;
+}
+
+/** Whether the native engine is in use in this process, and why not when it is not. */
+export function nativeHashingStatus(): NativeHashingStatus {
+  const native = loadNativeHashing();
+  return native
+    ? { available: true, blake3: native.blake3 }
+    : { available: false, blake3: false, ...(reason === undefined ? {} : { reason }) };
+}

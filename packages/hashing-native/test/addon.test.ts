@@ -1,0 +1,203 @@
+// The addon on its own, against independent tools: sha256sum, b2sum, b3sum, and head/tail for byte ranges.
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  loadNativeHashing,
+  NATIVE_ALGORITHMS,
+  type NativeFileError,
+  type NativeHashing,
+  nativeHashingStatus,
+} from '@model-signing/hashing-native';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MiB = 1 << 20;
+const native = loadNativeHashing();
+// On CI the addon must be built; elsewhere (no compiler) these tests have nothing to test.
+if (!native && process.env.CI === 'true') {
+  throw new Error(`the addon must be built on CI: ${nativeHashingStatus().reason ?? 'unknown reason'}`);
+}
+const describeNative = native ? describe : describe.skip;
+
+let dir: string;
+const sizes = [0, 1, 1023, 1024, 64 * 1024 + 5, MiB - 1, MiB, MiB + 1, 3 * MiB + 7];
+const names = sizes.map((size) => `f-${size}`);
+
+function bytes(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function tool(command: string, files: string[]): string[] {
+  const text = execFileSync(command, files, { cwd: dir, encoding: 'utf8' });
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(/\s+/)[0]!);
+}
+
+function hexDigests(digests: Uint8Array, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < digests.length; i += size)
+    out.push(Buffer.from(digests.subarray(i, i + size)).toString('hex'));
+  return out;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<NativeFileError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as NativeFileError;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'hashing-native-'));
+  sizes.forEach((size, i) => {
+    writeFileSync(path.join(dir, names[i]!), bytes(size, i + 1));
+  });
+  symlinkSync(names[1]!, path.join(dir, 'link'));
+  mkdirSync(path.join(dir, 'folder'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeNative('hashBatch', () => {
+  const addon = native as NativeHashing;
+  const files = () => names.map((name) => path.join(dir, name));
+
+  it.each([
+    ['sha256', 'sha256sum', 32],
+    ['blake2b', 'b2sum', 64],
+    ['blake3', 'b3sum', 32],
+  ] as const)('whole files, %s, equal %s', async (algorithm, command, size) => {
+    if (algorithm === 'blake3' && !addon.blake3) return;
+    const control = new Float64Array(2);
+    const result = await addon.hashBatch(NATIVE_ALGORITHMS[algorithm], files(), null, 0, false, control);
+    expect(hexDigests(result.digests, size)).toEqual(tool(command, names));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(result.bytes).toBe(total);
+    // The progress word ends at the bytes hashed.
+    expect(control[0]).toBe(total);
+    expect(result.sizes).toBeNull();
+  });
+
+  it('byte ranges equal the tool on the same bytes, ends past EOF included', async () => {
+    const file = path.join(dir, names.at(-1)!);
+    const ranges = [
+      [0, 1],
+      [0, MiB],
+      [MiB - 3, 2 * MiB + 5],
+      [3 * MiB, 3 * MiB + 7],
+      [3 * MiB + 1, 4 * MiB],
+    ] as const;
+    const result = await addon.hashBatch(
+      NATIVE_ALGORITHMS.sha256,
+      ranges.map(() => file),
+      new Float64Array(ranges.flat()),
+      0,
+      false,
+      new Float64Array(2),
+    );
+    const expected = ranges.map(
+      ([start, end]) =>
+        execSync(`tail -c +${start + 1} '${file}' | head -c ${end - start} | sha256sum`, {
+          encoding: 'utf8',
+        }).split(' ')[0],
+    );
+    expect(hexDigests(result.digests, 32)).toEqual(expected);
+  });
+
+  it('a probe hashes files below the limit and reports the size of the others', async () => {
+    const result = await addon.hashBatch(
+      NATIVE_ALGORITHMS.sha256,
+      files(),
+      null,
+      MiB,
+      true,
+      new Float64Array(2),
+    );
+    const expected = tool('sha256sum', names);
+    const digests = hexDigests(result.digests, 32);
+    sizes.forEach((size, i) => {
+      if (size < MiB) {
+        expect(result.sizes![i]).toBe(size);
+        expect(digests[i]).toBe(expected[i]);
+      } else {
+        expect(result.sizes![i]).toBe(-size - 1);
+        expect(digests[i]).toBe('0'.repeat(64));
+      }
+    });
+  });
+
+  it('fails like the file system, naming the index of the failed path', async () => {
+    const missing = await rejection(
+      addon.hashBatch(0, [...files(), path.join(dir, 'gone')], null, 0, false, new Float64Array(2)),
+    );
+    expect(missing).toMatchObject({ code: 'ENOENT', syscall: 'open', index: names.length });
+    // noFollow: a final symlink fails; without it, the link is followed.
+    const link = path.join(dir, 'link');
+    expect(await rejection(addon.hashBatch(0, [link], null, MiB, true, new Float64Array(2)))).toMatchObject({
+      code: 'ELOOP',
+      index: 0,
+    });
+    const followed = await addon.hashBatch(0, [link], null, 0, false, new Float64Array(2));
+    expect(hexDigests(followed.digests, 32)).toEqual(tool('sha256sum', [names[1]!]));
+    expect(
+      await rejection(addon.hashBatch(0, [path.join(dir, 'folder')], null, 0, false, new Float64Array(2))),
+    ).toMatchObject({ code: 'EISDIR', syscall: 'read' });
+  });
+
+  it('stops when asked to', async () => {
+    const control = new Float64Array([0, 1]);
+    expect(await rejection(addon.hashBatch(0, files(), null, 0, false, control))).toMatchObject({
+      code: 'ECANCELED',
+    });
+  });
+
+  it('refuses bad arguments with a TypeError', () => {
+    expect(() => addon.hashBatch(0, ['a\0b'], null, 0, false, new Float64Array(2))).toThrow(TypeError);
+    expect(() => addon.hashBatch(7 as 0, [], null, 0, false, new Float64Array(2))).toThrow(TypeError);
+    expect(() => addon.hashBatch(0, ['a'], new Float64Array(1), 0, false, new Float64Array(2))).toThrow(
+      TypeError,
+    );
+    expect(() => addon.hashBatch(0, ['a'], null, 0, false, new Float64Array(1))).toThrow(TypeError);
+  });
+});
+
+describeNative('blake3File', () => {
+  it('equals b3sum on sizes around the split points, with 1 to 4 threads', async () => {
+    const addon = native as NativeHashing;
+    if (!addon.blake3File) {
+      expect(addon.blake3).toBe(false);
+      return;
+    }
+    const big = [2 * MiB + 1, 9 * MiB + 1023];
+    big.forEach((size, i) => {
+      writeFileSync(path.join(dir, `big-${i}`), bytes(size, 100 + i));
+    });
+    const all = [...names, ...big.map((_, i) => `big-${i}`)];
+    const expected = tool('b3sum', all);
+    for (const threads of [1, 2, 4]) {
+      const actual: string[] = [];
+      for (const name of all) {
+        const control = new Float64Array(2);
+        const result = await addon.blake3File(path.join(dir, name), threads, false, control);
+        actual.push(Buffer.from(result.digests).toString('hex'));
+        expect(control[0]).toBe(result.bytes);
+      }
+      expect(actual).toEqual(expected);
+    }
+    expect(
+      await rejection(addon.blake3File(path.join(dir, 'link'), 2, true, new Float64Array(2))),
+    ).toMatchObject({ code: 'ELOOP' });
+  });
+});
