@@ -16,6 +16,7 @@ import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
 import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
+import { loadNativeAddon, type NativeAddon, nativeEngine } from './native.js';
 import type { HashProgress } from './progress.js';
 import { HashRun } from './scheduler.js';
 import { type ModelFile, walkModel } from './walk.js';
@@ -51,6 +52,13 @@ export interface HashOptions {
   readonly signal?: AbortSignal;
   /** Called as hashing progresses. */
   readonly onProgress?: (progress: HashProgress) => void;
+  /**
+   * Which engine hashes: `native` (the optional `@model-signing/hashing-native` addon: native threads, one call
+   * per batch of files, BLAKE3 of one file on every core), `javascript` (worker threads and `node:crypto`), or
+   * `auto` (the default: native when it is installed and covers the algorithm). Both give the same digests;
+   * `native` fails with `INVALID_ARGUMENT` when the addon is not available.
+   */
+  readonly engine?: 'auto' | 'native' | 'javascript';
 }
 
 /** Options of {@link Config.setIgnoredPaths}. */
@@ -258,10 +266,25 @@ export class Config {
     });
   }
 
+  async #engine(engine: 'auto' | 'native' | 'javascript'): Promise<NativeAddon | null> {
+    if (engine === 'javascript') return null;
+    const addon = await loadNativeAddon();
+    // An addon built without the BLAKE3 sources leaves BLAKE3 to the JavaScript engine.
+    const usable = addon && (this.#algorithm !== 'blake3' || addon.blake3) ? addon : null;
+    if (!usable && engine === 'native') {
+      const status = await nativeEngine();
+      const why = addon ? 'it was built without BLAKE3' : (status.reason ?? 'it is not installed');
+      throw new HashingError('INVALID_ARGUMENT', `The native hashing engine is not available: ${why}`);
+    }
+    return usable;
+  }
+
   async #hash(modelPath: string, options: HashOptions): Promise<Manifest> {
     const serialization = this.serialization(modelPath);
     if (options.signal?.aborted) throw new HashingError('ABORTED', 'Hashing was cancelled');
+    const native = await this.#engine(options.engine ?? 'auto');
     const run = new HashRun({
+      native,
       method: this.#method,
       shardSize: this.#shardSize,
       settings: { algorithm: this.#algorithm, chunkSize: this.#chunkSize },

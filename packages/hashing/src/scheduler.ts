@@ -1,5 +1,7 @@
 import { fileResource, type Resource, shardResource } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
+import type { NativeAddon } from './native.js';
+import { type HashingPool, NativePool } from './native-pool.js';
 import {
   BATCH_BYTES,
   BATCH_TASKS,
@@ -33,6 +35,8 @@ export interface HashRunOptions {
   readonly signal?: AbortSignal | undefined;
   /** Hears of progress once the walk is over (totals are known then). */
   readonly onProgress?: ((progress: HashProgress) => void) | undefined;
+  /** The native engine, when loaded: it then does all the hashing, and no worker thread starts. */
+  readonly native?: NativeAddon | null | undefined;
 }
 
 function aborted(): HashingError {
@@ -64,7 +68,7 @@ export class HashRun {
   #probe: number[] = [];
   readonly #probing: Promise<void>[] = [];
   readonly #deferred: number[] = [];
-  #pool: WorkerPool | null = null;
+  #pool: HashingPool | null = null;
   #failure: HashingError | null = null;
   #files = 0;
   #bytesHashed = 0;
@@ -77,6 +81,9 @@ export class HashRun {
   constructor(options: HashRunOptions) {
     this.#options = options;
     options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // Native jobs cost no start-up, so even a small model goes to them.
+    if (options.native)
+      this.#pool = new NativePool(options.native, options.maxWorkers, (n) => this.#bytes(n));
   }
 
   #fail(error: HashingError): void {

@@ -4,9 +4,10 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Config, HashingError, workerScriptUrl } from '@model-signing/hashing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeModel, pseudoRandomBytes, repoRoot, TempDirs } from './support.js';
+import { enginesToTest, makeModel, pseudoRandomBytes, repoRoot, TempDirs } from './support.js';
 
 const temp = new TempDirs();
+const ENGINES = await enginesToTest();
 afterAll(() => temp.cleanup());
 
 async function failure(promise: Promise<unknown>): Promise<HashingError> {
@@ -47,29 +48,32 @@ describe('bad input', () => {
   // After the first 64 files the walk takes regular files on the word of their directory entry (no lstat):
   // links and special files found then must still be caught. Every folder has one, so that some are found late
   // whatever order the file system lists entries in.
-  it('links and pipes found after the threads started are still checked', async () => {
-    const model = path.join(temp.make(), 'late');
-    for (let d = 0; d < 6; d++) {
-      mkdirSync(path.join(model, `d${d}`), { recursive: true });
-      for (let i = 0; i < 40; i++) writeFileSync(path.join(model, `d${d}`, `f${i}`), `file ${d} ${i}`);
-      symlinkSync(`f${d}`, path.join(model, `d${d}`, 'link'));
-    }
-    expect((await failure(new Config().useFileSerialization({ maxWorkers: 2 }).hash(model))).code).toBe(
-      'SYMLINK',
-    );
-    const manifest = await new Config()
-      .useFileSerialization({ maxWorkers: 2, allowSymlinks: true })
-      .hash(model);
-    expect(manifest.size).toBe(6 * 41);
-    for (let d = 0; d < 6; d++) {
-      expect(manifest.get(`d${d}/link`)?.digest.value).toEqual(manifest.get(`d${d}/f${d}`)?.digest.value);
-    }
-    for (let d = 0; d < 6; d++) execFileSync('mkfifo', [path.join(model, `d${d}`, 'pipe')]);
-    const error = await failure(
-      new Config().useFileSerialization({ maxWorkers: 2, allowSymlinks: true }).hash(model),
-    );
-    expect(error.code).toBe('SPECIAL_FILE');
-  });
+  it.each(ENGINES)(
+    'links and pipes found after the threads started are still checked (%s engine)',
+    async (engine) => {
+      const model = path.join(temp.make(), 'late');
+      for (let d = 0; d < 6; d++) {
+        mkdirSync(path.join(model, `d${d}`), { recursive: true });
+        for (let i = 0; i < 40; i++) writeFileSync(path.join(model, `d${d}`, `f${i}`), `file ${d} ${i}`);
+        symlinkSync(`f${d}`, path.join(model, `d${d}`, 'link'));
+      }
+      expect(
+        (await failure(new Config().useFileSerialization({ maxWorkers: 2 }).hash(model, { engine }))).code,
+      ).toBe('SYMLINK');
+      const manifest = await new Config()
+        .useFileSerialization({ maxWorkers: 2, allowSymlinks: true })
+        .hash(model, { engine });
+      expect(manifest.size).toBe(6 * 41);
+      for (let d = 0; d < 6; d++) {
+        expect(manifest.get(`d${d}/link`)?.digest.value).toEqual(manifest.get(`d${d}/f${d}`)?.digest.value);
+      }
+      for (let d = 0; d < 6; d++) execFileSync('mkfifo', [path.join(model, `d${d}`, 'pipe')]);
+      const error = await failure(
+        new Config().useFileSerialization({ maxWorkers: 2, allowSymlinks: true }).hash(model, { engine }),
+      );
+      expect(error.code).toBe('SPECIAL_FILE');
+    },
+  );
 
   it('a model path that is a symlink needs the opt-in', async () => {
     const model = folder();
@@ -180,26 +184,31 @@ describe('cancellation', () => {
     expect((await failure(new Config().hash(folder(), { signal: controller.signal }))).code).toBe('ABORTED');
   });
 
-  it('aborts while workers run, and terminates them', async () => {
+  it.each(ENGINES)('aborts while hashing runs, and stops it (%s engine)', async (engine) => {
     expect(workerScriptUrl()).not.toBeNull();
     const model = path.join(temp.make(), 'm');
     mkdirSync(model);
     for (let i = 0; i < 8; i++) writeFileSync(path.join(model, `f${i}`), pseudoRandomBytes(16 << 20, i + 1));
     const controller = new AbortController();
+    let hashed = 0;
     const promise = new Config().useFileSerialization({ chunkSize: 4096 }).hash(model, {
+      engine,
       signal: controller.signal,
       onProgress: (p) => {
+        hashed = p.bytesHashed;
         if (p.bytesHashed > 0) controller.abort();
       },
     });
     setTimeout(() => controller.abort(), 50);
     expect((await failure(promise)).code).toBe('ABORTED');
+    // Stopped, not merely reported: the rest of the model was never hashed.
+    expect(hashed).toBeLessThan(8 * (16 << 20));
     const workers = process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort');
     expect(workers).toEqual([]);
   });
 });
 
-describe('progress', () => {
+describe.each(ENGINES)('progress (%s engine)', (engine) => {
   it('ends with every byte and file hashed', async () => {
     const model = path.join(temp.make(), 'm');
     mkdirSync(model);
@@ -213,6 +222,7 @@ describe('progress', () => {
       const seen: number[] = [];
       let last: unknown;
       await config.hash(model, {
+        engine,
         onProgress: (p) => {
           seen.push(p.bytesHashed);
           last = p;
@@ -224,9 +234,9 @@ describe('progress', () => {
   });
 });
 
-describe('progress within large files', () => {
+describe('progress within large files (JavaScript engine)', () => {
   // One file on the calling thread, one on the worker thread (two slots): both report as they go, not only
-  // when a file is done.
+  // when a file is done. (The native engine is polled for its progress every 200 ms instead.)
   it('is reported while each file is hashed, by both hashing slots', async () => {
     const model = path.join(temp.make(), 'large');
     mkdirSync(model);
@@ -235,7 +245,7 @@ describe('progress within large files', () => {
     const seen: number[] = [];
     await new Config()
       .useFileSerialization({ maxWorkers: 2 })
-      .hash(model, { onProgress: (p) => seen.push(p.bytesHashed) });
+      .hash(model, { engine: 'javascript', onProgress: (p) => seen.push(p.bytesHashed) });
     expect(seen.at(-1)).toBe(2 * size);
     // Each slot reports after 32 and 64 MiB, then once its 72 MiB file is done: five reports below the total
     // (three if the calling thread reported only at the end of its file).
@@ -243,23 +253,26 @@ describe('progress within large files', () => {
   });
 });
 
-describe('progress with many small files (hashed while the walk goes on)', () => {
-  it('ends with every byte and file hashed', async () => {
-    const model = path.join(temp.make(), 'small');
-    let total = 0;
-    for (let i = 0; i < 300; i++) {
-      const dir = path.join(model, `d${i % 9}`);
-      mkdirSync(dir, { recursive: true });
-      const size = 100 + ((i * 7919) % 40_000);
-      writeFileSync(path.join(dir, `f${i}`), pseudoRandomBytes(size, i + 1));
-      total += size;
-    }
-    let last: unknown;
-    const manifest = await new Config().hash(model, { onProgress: (p) => (last = p) });
-    expect(manifest.size).toBe(300);
-    expect(last).toEqual({ bytesHashed: total, totalBytes: total, filesHashed: 300, totalFiles: 300 });
-  });
-});
+describe.each(ENGINES)(
+  'progress with many small files, hashed while the walk goes on (%s engine)',
+  (engine) => {
+    it('ends with every byte and file hashed', async () => {
+      const model = path.join(temp.make(), 'small');
+      let total = 0;
+      for (let i = 0; i < 300; i++) {
+        const dir = path.join(model, `d${i % 9}`);
+        mkdirSync(dir, { recursive: true });
+        const size = 100 + ((i * 7919) % 40_000);
+        writeFileSync(path.join(dir, `f${i}`), pseudoRandomBytes(size, i + 1));
+        total += size;
+      }
+      let last: unknown;
+      const manifest = await new Config().hash(model, { engine, onProgress: (p) => (last = p) });
+      expect(manifest.size).toBe(300);
+      expect(last).toEqual({ bytesHashed: total, totalBytes: total, filesHashed: 300, totalFiles: 300 });
+    });
+  },
+);
 
 describe('filesToHash', () => {
   it('hashes only the listed files; missing ones are left out', async () => {

@@ -74,3 +74,31 @@ export function pseudoRandomBytes(size: number, seed: number): Buffer {
   for (; i < size; i++) out[i] = i & 0xff;
   return out;
 }
+
+/** A hashing engine of `HashOptions.engine`. */
+export type Engine = 'javascript' | 'native';
+
+/**
+ * The engines to run engine-dependent tests on: both when the native addon is built, the JavaScript one alone
+ * otherwise. On CI the addon must be built (its absence would silently leave the native engine untested).
+ */
+export async function enginesToTest(): Promise<Engine[]> {
+  const { nativeEngine } = await import('@model-signing/hashing');
+  const status = await nativeEngine();
+  if (!status.available && process.env.CI === 'true') {
+    throw new Error(`the native hashing engine must be built on CI: ${status.reason ?? 'unknown reason'}`);
+  }
+  return status.available ? ['javascript', 'native'] : ['javascript'];
+}
+
+/**
+ * Whether a test of `engine` with `algorithm` can run: the native engine covers BLAKE3 only when the addon was
+ * built with the BLAKE3 sources (on CI it must be).
+ */
+export async function engineCovers(engine: Engine, algorithm: string): Promise<boolean> {
+  if (engine !== 'native' || algorithm !== 'blake3') return true;
+  const { nativeEngine } = await import('@model-signing/hashing');
+  const { blake3 } = await nativeEngine();
+  if (!blake3 && process.env.CI === 'true') throw new Error('the native engine must cover BLAKE3 on CI');
+  return blake3;
+}

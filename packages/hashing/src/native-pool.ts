@@ -1,0 +1,222 @@
+// Hashing on the native engine: every batch is one job on a thread of the addon, so the calling thread only
+// walks the model and hands out work; no worker thread boots and nothing is done per file in JavaScript.
+import type { HashAlgorithm } from '@model-signing/manifest';
+import type { HashingError } from './errors.js';
+import type { HashTask } from './file-io.js';
+import { type NativeAddon, type NativeJobResult, nativeError } from './native.js';
+import type { BatchResult, HashSettings } from './pool.js';
+import { PROBE_BYTES } from './protocol.js';
+
+const ALGORITHM_NUMBERS: Readonly<Record<HashAlgorithm, number>> = { sha256: 0, blake2b: 1, blake3: 2 };
+// Small batches may run two per slot, so that a slot never waits for the calling thread (busy walking) to hand
+// out the next one; large tasks run one per slot, so that the largest-first order keeps every core busy.
+const SMALL_JOBS_PER_SLOT = 2;
+// How often the bytes hashed so far by running jobs are read for progress.
+const PROGRESS_INTERVAL_MS = 200;
+
+interface Job {
+  readonly settings: HashSettings;
+  readonly tasks: readonly HashTask[];
+  readonly small: boolean;
+  readonly probe: boolean;
+  readonly resolve: (result: BatchResult) => void;
+  readonly reject: (error: HashingError) => void;
+}
+
+interface Running {
+  readonly control: Float64Array;
+  readonly small: boolean;
+  // A BLAKE3 file job uses every slot by itself.
+  readonly wide: boolean;
+  reported: number;
+  readonly settled: Promise<void>;
+}
+
+/** The pool interface {@link HashRun} uses; also implemented by the worker-thread pool. */
+export interface HashingPool {
+  /** Queues a batch; resolves with its digests in task order. */
+  submit(
+    settings: HashSettings,
+    tasks: readonly HashTask[],
+    small: boolean,
+    probe?: boolean,
+  ): Promise<BatchResult>;
+  /** Stops everything and rejects every pending batch with `error`. */
+  fail(error: HashingError): void;
+  /** Waits until nothing runs any more. */
+  close(): Promise<void>;
+}
+
+/**
+ * Batches run as native jobs, at most one large job per slot (`count` slots) and two small ones; one large file
+ * with BLAKE3 is hashed by a job that splits it over every slot, alone.
+ */
+export class NativePool implements HashingPool {
+  readonly #native: NativeAddon;
+  readonly #count: number;
+  readonly #onBytes: ((bytes: number) => void) | undefined;
+  readonly #queue: Job[] = [];
+  readonly #running = new Set<Running>();
+  #failure: HashingError | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  /** @param native the addon; @param count hashing slots (threads); @param onBytes hears of bytes hashed. */
+  constructor(native: NativeAddon, count: number, onBytes?: (bytes: number) => void) {
+    this.#native = native;
+    this.#count = Math.max(1, count);
+    this.#onBytes = onBytes;
+  }
+
+  submit(
+    settings: HashSettings,
+    tasks: readonly HashTask[],
+    small: boolean,
+    probe = false,
+  ): Promise<BatchResult> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ settings, tasks, small: small || probe, probe, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #wide(job: Job): boolean {
+    return (
+      job.settings.algorithm === 'blake3' &&
+      !job.small &&
+      job.tasks.length === 1 &&
+      job.tasks[0]!.start === 0 &&
+      job.tasks[0]!.end === null &&
+      this.#native.blake3File !== undefined
+    );
+  }
+
+  #hasRoom(job: Job): boolean {
+    let large = 0;
+    let small = 0;
+    for (const running of this.#running) {
+      if (running.wide) return false;
+      if (running.small) small++;
+      else large++;
+    }
+    if (this.#wide(job)) return large === 0 && small < this.#count;
+    return job.small ? small < this.#count * SMALL_JOBS_PER_SLOT : large + small < this.#count;
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && !this.#failure && this.#hasRoom(this.#queue[0]!)) {
+      this.#start(this.#queue.shift()!);
+    }
+  }
+
+  #start(job: Job): void {
+    const control = new Float64Array(2);
+    const wide = this.#wide(job);
+    const { algorithm } = job.settings;
+    const paths = job.tasks.map((task) => task.path);
+    let started: Promise<NativeJobResult>;
+    try {
+      started = wide
+        ? this.#native.blake3File!(paths[0]!, this.#count, false, control)
+        : this.#native.hashBatch(
+            ALGORITHM_NUMBERS[algorithm],
+            paths,
+            wholeFiles(job.tasks) ? null : ranges(job.tasks),
+            job.probe ? PROBE_BYTES : 0,
+            // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
+            job.probe,
+            control,
+          );
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    const running: Running = {
+      control,
+      small: job.small,
+      wide,
+      reported: 0,
+      settled: started.then(
+        (result) => this.#done(running, job, result),
+        (error: unknown) => this.#failed(running, job, error),
+      ),
+    };
+    this.#running.add(running);
+    if (!job.small && this.#onBytes)
+      this.#timer ??= setInterval(() => this.#progress(), PROGRESS_INTERVAL_MS);
+  }
+
+  #progress(): void {
+    for (const running of this.#running) {
+      const bytes = running.control[0]!;
+      if (bytes > running.reported) {
+        this.#onBytes?.(bytes - running.reported);
+        running.reported = bytes;
+      }
+    }
+  }
+
+  #finished(running: Running): void {
+    this.#running.delete(running);
+    if (this.#running.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #done(running: Running, job: Job, result: NativeJobResult): void {
+    this.#finished(running);
+    if (this.#failure) {
+      job.reject(this.#failure);
+      return;
+    }
+    if (result.bytes > running.reported) this.#onBytes?.(result.bytes - running.reported);
+    const size = result.digests.length / job.tasks.length;
+    const digests: Uint8Array[] = [];
+    for (let offset = 0; offset < result.digests.length; offset += size) {
+      digests.push(result.digests.subarray(offset, offset + size));
+    }
+    job.resolve({ digests, sizes: result.sizes });
+    this.#pump();
+  }
+
+  #failed(running: Running, job: Job, error: unknown): void {
+    this.#finished(running);
+    const mapped =
+      this.#failure ??
+      nativeError(
+        error,
+        job.tasks.map((task) => task.display),
+        job.probe,
+      );
+    job.reject(mapped);
+    this.fail(mapped);
+  }
+
+  fail(error: HashingError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const running of this.#running) running.control[1] = 1;
+    for (const job of this.#queue.splice(0)) job.reject(error);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#failure) {
+      // Nothing should run any more; anything that still does is told to stop.
+      for (const running of this.#running) running.control[1] = 1;
+    }
+    await Promise.all([...this.#running].map((running) => running.settled));
+  }
+}
+
+function wholeFiles(tasks: readonly HashTask[]): boolean {
+  return tasks.every((task) => task.start === 0 && task.end === null);
+}
+
+function ranges(tasks: readonly HashTask[]): Float64Array {
+  const result = new Float64Array(tasks.length * 2);
+  tasks.forEach((task, i) => {
+    result[2 * i] = task.start;
+    result[2 * i + 1] = task.end ?? -1;
+  });
+  return result;
+}
