@@ -15,6 +15,7 @@
             "include_dirs": ["<(blake3_dir)"],
             "sources": [
               "src/blake3_tree.c",
+              "src/mapped_window.c",
               "<(blake3_dir)/blake3.c",
               "<(blake3_dir)/blake3_dispatch.c",
               "<(blake3_dir)/blake3_portable.c",

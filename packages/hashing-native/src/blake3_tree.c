@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "blake3_impl.h"
+#include "mapped_window.h"
 
 enum {
   // Subtrees up to this many chunks are hashed with one hash_many call over all their whole chunks, whose CVs
@@ -38,10 +39,12 @@ enum {
   MAX_PIECES = MAX_THREADS * PIECES_PER_THREAD,
   // A binary tree with P leaves (pieces) has 2P - 1 nodes.
   MAX_NODES = 2 * MAX_PIECES - 1,
-  // A file is read in windows of this many bytes (whole subtrees of 1024 chunks), each into a buffer that
-  // stays in a core's L2 cache: the copy from the page cache is then nearly free, memory stays bounded
-  // whatever the file size, and a file that shrinks meanwhile is a short read, not a SIGBUS as with mmap.
-  WINDOW_LEN = 1 << 20,
+  // A file is mapped in windows of this many bytes (whole subtrees), one at a time per thread: no copy from
+  // the page cache (at BLAKE3's speed a copy costs as much as the hashing), and a resident set bounded by the
+  // threads times the window whatever the file size.
+  MAP_WINDOW_LEN = 4 << 20,
+  // Where a file cannot be mapped, it is read in windows of this many bytes into a per-thread buffer.
+  READ_WINDOW_LEN = 1 << 20,
 };
 
 /* CV of one chunk of 0..1024 bytes, through the single-block compression: used for the input's last chunk
@@ -163,30 +166,66 @@ static int read_window(int fd, uint8_t *buffer, size_t len, uint64_t offset) {
   return 0;
 }
 
-/* CV of the subtree at byte `offset` of the input, of `len` bytes. From memory it is subtree_cv; from a file,
-   subtrees larger than a window are split along the tree (their halves start at multiples of 1 MiB, so every
-   window is a whole subtree) and each window is read into `buffer` and hashed there. */
+static int report_bytes(const source *src, size_t len) {
+  return src->hooks && src->hooks->on_bytes && src->hooks->on_bytes(src->hooks->context, len) ? ECANCELED : 0;
+}
+
+// Splits the subtree at `offset` along the tree until its parts have at most `window` bytes, and gets each
+// part's CV from `leaf`. A part's halves are themselves subtrees, so every window is a whole subtree.
+typedef int (*window_cv)(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
+                         uint8_t root, uint8_t out[BLAKE3_OUT_LEN]);
+
+static int split_cv(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
+                    uint8_t root, uint8_t out[BLAKE3_OUT_LEN], size_t window, window_cv leaf) {
+  if (len <= window) return leaf(src, buffer, offset, len, chunk_start, root, out);
+  size_t left = left_subtree_len(len);
+  uint8_t pair[2 * BLAKE3_OUT_LEN];
+  int error = split_cv(src, buffer, offset, left, chunk_start, 0, pair, window, leaf);
+  if (!error)
+    error = split_cv(src, buffer, offset + left, len - left, chunk_start + left / BLAKE3_CHUNK_LEN, 0,
+                     pair + BLAKE3_OUT_LEN, window, leaf);
+  if (!error) parent_cv(pair, root, out);
+  return error;
+}
+
+static int read_leaf(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
+                     uint8_t root, uint8_t out[BLAKE3_OUT_LEN]) {
+  int error = read_window(src->fd, buffer, len, offset);
+  if (error) return error;
+  subtree_cv(buffer, len, chunk_start, root, out);
+  return report_bytes(src, len);
+}
+
+typedef struct {
+  uint64_t chunk_start;
+  uint8_t root;
+  uint8_t *out;
+} mapped_subtree;
+
+static void hash_mapped(void *context, const uint8_t *data, size_t len) {
+  mapped_subtree *subtree = context;
+  subtree_cv(data, len, subtree->chunk_start, subtree->root, subtree->out);
+}
+
+static int mapped_leaf(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
+                       uint8_t root, uint8_t out[BLAKE3_OUT_LEN]) {
+  mapped_subtree subtree = {chunk_start, root, out};
+  int error = ms_with_mapped_window(src->fd, offset, len, hash_mapped, &subtree);
+  if (!error) return report_bytes(src, len);
+  if (error == ENODATA) return error;
+  // Not mappable here (a file system without mmap): the same window, read.
+  return split_cv(src, buffer, offset, len, chunk_start, root, out, READ_WINDOW_LEN, read_leaf);
+}
+
+/* CV of the subtree at byte `offset` of the input, of `len` bytes: from memory, subtree_cv; from a file, window
+   by window, mapped (or read where mapping fails). */
 static int piece_cv(const source *src, uint8_t *buffer, uint64_t offset, size_t len, uint64_t chunk_start,
                     uint8_t root, uint8_t out[BLAKE3_OUT_LEN]) {
   if (src->memory) {
     subtree_cv(src->memory + offset, len, chunk_start, root, out);
     return 0;
   }
-  if (len <= WINDOW_LEN) {
-    int error = read_window(src->fd, buffer, len, offset);
-    if (error) return error;
-    subtree_cv(buffer, len, chunk_start, root, out);
-    if (src->hooks && src->hooks->on_bytes && src->hooks->on_bytes(src->hooks->context, len)) return ECANCELED;
-    return 0;
-  }
-  size_t left = left_subtree_len(len);
-  uint8_t pair[2 * BLAKE3_OUT_LEN];
-  int error = piece_cv(src, buffer, offset, left, chunk_start, 0, pair);
-  if (!error)
-    error = piece_cv(src, buffer, offset + left, len - left, chunk_start + left / BLAKE3_CHUNK_LEN, 0,
-                     pair + BLAKE3_OUT_LEN);
-  if (!error) parent_cv(pair, root, out);
-  return error;
+  return split_cv(src, buffer, offset, len, chunk_start, root, out, MAP_WINDOW_LEN, mapped_leaf);
 }
 
 /* One node of the top of the tree, as split for the threads: either a piece (left < 0), hashed whole by one
@@ -218,7 +257,7 @@ static void fail(work_queue *queue, int error) {
 
 static void run_pieces(work_queue *queue) {
   uint8_t *buffer = NULL;
-  if (!queue->src->memory && !(buffer = malloc(WINDOW_LEN))) {
+  if (!queue->src->memory && !(buffer = malloc(READ_WINDOW_LEN))) {
     fail(queue, ENOMEM);
     return;
   }
@@ -242,7 +281,7 @@ static int blake3_tree(const source *src, size_t len, unsigned threads, uint8_t 
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads <= 1 || len < 2 * (size_t)MIN_PIECE_LEN) {
     uint8_t *buffer = NULL;
-    if (!src->memory && !(buffer = malloc(WINDOW_LEN))) return ENOMEM;
+    if (!src->memory && !(buffer = malloc(READ_WINDOW_LEN))) return ENOMEM;
     int error = piece_cv(src, buffer, 0, len, 0, ROOT, out);
     free(buffer);
     return error;

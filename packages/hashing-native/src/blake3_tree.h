@@ -23,10 +23,10 @@ typedef struct {
   void *context;
 } ms_blake3_hooks;
 
-/* BLAKE3 of the first `len` bytes of the file `fd` (its size, taken by the caller), read with pread in windows
-   of 1 MiB per thread: memory stays bounded whatever the file size. Returns 0, or an errno value: from pread,
-   ENODATA when the file ends before `len` bytes (it shrank meanwhile), ECANCELED when a hook asked to stop,
-   ENOMEM, or a pthread_create error. `hooks` may be NULL. */
+/* BLAKE3 of the first `len` bytes of the file `fd` (its size, taken by the caller), mapped in windows of 4 MiB
+   per thread (read with pread where mapping fails): the resident set stays bounded whatever the file size.
+   Returns 0, or an errno value: ENODATA when the file ends before `len` bytes (it shrank meanwhile), ECANCELED
+   when a hook asked to stop, a read error, ENOMEM, or a pthread_create error. `hooks` may be NULL. */
 int ms_blake3_file(int fd, uint64_t len, unsigned threads, const ms_blake3_hooks *hooks, uint8_t out[32]);
 
 #ifdef __cplusplus
