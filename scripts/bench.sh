@@ -8,4 +8,5 @@ source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 [ -d node_modules ] || pnpm install --frozen-lockfile >&2
 pnpm exec tsc -b packages/hashing >&2
+node packages/hashing-native/scripts/build.mjs >&2
 exec node scripts/bench/bench.mjs "$@"

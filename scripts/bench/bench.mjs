@@ -4,7 +4,16 @@
 // See docs/performance.md for what the figures mean.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +28,9 @@ Models (generated deterministically under a temporary folder, removed afterwards
   d  one large file for shard mode      (default 1 GiB, shards of 100 MB; --full: 2 GiB, default 1 GB shards)
 
 --runs N   timed runs of every case, interleaved (default 3; --full: 5); medians are reported
---json     machine-readable output on stdout (progress goes to stderr)`;
+--json     machine-readable output on stdout (progress goes to stderr)
+
+The 'ours:' cases use the default hashing engine (native when built); '(js engine)' rows force the JavaScript one.`;
 
 const { values: options } = parseArgs({
   options: {
@@ -50,6 +61,8 @@ const GNU_TIME = have('/usr/bin/time') ? '/usr/bin/time' : null;
 // The CLI's `digest` command, when built: the same engine plus the CLI's own start-up.
 const CLI = path.join(ROOT, 'packages/cli/dist/main.js');
 const HAVE_CLI = spawnSync(process.execPath, [CLI, 'digest', '--help'], { stdio: 'ignore' }).status === 0;
+// Which hashing engine the `ours:` cases get by default (the native one when it is built).
+const NATIVE = await (await import('../../packages/hashing/dist/index.js')).nativeEngine();
 
 // Deterministic content: AES-128-CTR keystream of a fixed key (fast, incompressible, the same on every run).
 function writeDeterministic(file, size, seed) {
@@ -127,6 +140,9 @@ function casesFor(m, statement) {
     b3sum: shell('b3sum', `xargs -0 -a '${m.list}' b3sum > /dev/null`),
   };
   const digest = ours('ours: files sha256', []);
+  // The JavaScript engine (worker threads), for comparison, when the native one is the default.
+  const js = (name, args) =>
+    NATIVE.available ? [ours(`${name} (js engine)`, [...args, '--engine', 'javascript'])] : [];
   const verify = ours('ours: verify files sha256', ['--mode', 'verify', '--statement', statement]);
   const b3 = have('b3sum') ? [refs.b3sum] : [];
   // The CLI is timed like the references (GNU time gives its peak RSS and CPU time).
@@ -143,6 +159,8 @@ function casesFor(m, statement) {
         ours('ours: files blake2b', ['--algorithm', 'blake2b']),
         ours('ours: files blake3', ['--algorithm', 'blake3']),
         verify,
+        ...js('ours: files sha256', []),
+        ...js('ours: files blake3', ['--algorithm', 'blake3']),
         ...cliFiles,
         ...cli('cli: digest files blake3', ['--hash-algorithm', 'blake3']),
         refs.openssl,
@@ -157,6 +175,7 @@ function casesFor(m, statement) {
         digest,
         ours('ours: files blake3', ['--algorithm', 'blake3']),
         verify,
+        ...js('ours: files sha256', []),
         refs.openssl,
         refs.xargs,
         ...b3,
@@ -168,6 +187,7 @@ function casesFor(m, statement) {
         ours('ours: shards blake2b', ['--serialization', 'shards', '--algorithm', 'blake2b', ...shardArgs]),
         digest,
         ours('ours: files blake3', ['--algorithm', 'blake3']),
+        ...js('ours: files blake3', ['--algorithm', 'blake3']),
         ...cli('cli: digest shards sha256', [
           '--serialization',
           'shards',
@@ -349,6 +369,12 @@ function printTable(report) {
   lines.push(
     `machine: ${report.machine.cpuModel}, ${report.machine.parallelism} CPUs, ${report.machine.memoryGB} GB RAM; node ${report.machine.node}; ${report.runs} runs, medians`,
   );
+  const engine = report.machine.engine;
+  lines.push(
+    engine.available
+      ? `engine: native (BLAKE3 ${engine.blake3 ? 'native, tree-parallel' : 'through @napi-rs/blake-hash'}); "(js engine)" rows use worker threads`
+      : `engine: javascript (worker threads): ${engine.reason}`,
+  );
   lines.push(
     `load average (1 min) before: ${report.loadBefore.toFixed(2)}, after: ${report.loadAfter.toFixed(2)} (other work on the machine skews the ratios)`,
   );
@@ -381,6 +407,10 @@ function printTable(report) {
 
 const loadBefore = loadavg()[0];
 const parent = options.dir ?? tmpdir();
+if (!existsSync(parent)) {
+  console.error(`error: --dir ${parent} does not exist`);
+  process.exit(2);
+}
 const dir = mkdtempSync(path.join(parent, 'model-signing-bench-'));
 try {
   const models = [];
@@ -401,6 +431,7 @@ try {
       node: process.versions.node,
       openssl: have('openssl') ? execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim() : null,
       b3sum: have('b3sum') ? execFileSync('b3sum', ['--version'], { encoding: 'utf8' }).trim() : null,
+      engine: NATIVE,
     },
     loadBefore,
     loadAfter: loadavg()[0],

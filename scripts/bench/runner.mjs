@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'shard-size': { type: 'string' },
     'write-statement': { type: 'string' },
     statement: { type: 'string' },
+    engine: { type: 'string', default: 'auto' },
   },
 });
 
@@ -28,7 +29,7 @@ if (values.mode === 'verify') {
   const recorded = manifestLib.serializationFromJson(
     JSON.parse(bytes.toString('utf8')).predicate?.serialization,
   );
-  const hashed = hashing.Config.fromSerialization(recorded).hash(values.model);
+  const hashed = hashing.Config.fromSerialization(recorded).hash(values.model, { engine: values.engine });
   await new Promise((resolve) => setImmediate(resolve));
   let expected;
   try {
@@ -49,7 +50,7 @@ if (values.mode === 'verify') {
   } else {
     config.useFileSerialization({ hashingAlgorithm: values.algorithm });
   }
-  const manifest = await config.hash(values.model);
+  const manifest = await config.hash(values.model, { engine: values.engine });
   if (values['write-statement'])
     writeFileSync(values['write-statement'], manifestLib.statementBytes(manifest));
   result = { rootDigest: manifest.rootDigestHex() };
@@ -59,4 +60,10 @@ const usage = process.resourceUsage();
 result.maxRssBytes = usage.maxRSS * 1024;
 result.cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
 result.blake3 = hashing.blake3Implementation();
+result.engine =
+  values.engine === 'javascript'
+    ? 'javascript'
+    : (await hashing.nativeEngine()).available
+      ? 'native'
+      : 'javascript';
 console.log(JSON.stringify(result));
