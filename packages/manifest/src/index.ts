@@ -48,6 +48,8 @@ export {
   LEGACY_MODEL_NAME,
   PREDICATE_TYPE,
   parseStatement,
+  readStatement,
+  type SignedStatement,
   STATEMENT_PAYLOAD_TYPE,
   STATEMENT_TYPE,
   type Statement,

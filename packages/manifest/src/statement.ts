@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ManifestError } from './errors.js';
-import { fromHex, toHex } from './hex.js';
-import { Manifest, type ManifestItem, rootDigestOf } from './manifest.js';
+import { fromHex } from './hex.js';
+import { Manifest, type ManifestItem } from './manifest.js';
 import { fileResource, parseShardName, type Resource } from './resource.js';
 import { type Serialization, serializationFromJson, serializationToJson } from './serialization.js';
 
@@ -81,11 +82,26 @@ function parseJson(payload: Uint8Array | string): unknown {
 }
 
 /**
- * Reads a signed statement back into the manifest it describes (the expected manifest of a verification).
- * Accepts the v1.0 predicate and the legacy v0.2 `Digests` predicate; checks the root digest, rejects
- * malformed, duplicate or escaping resource names.
+ * A signed statement read in two steps: the envelope and the serialization at once (enough to start hashing
+ * the local model), the resources when {@link SignedStatement.manifest} is called, so that a verifier can read
+ * the resources of a large model while its files are being hashed.
  */
-export function parseStatement(payload: Uint8Array | string): Manifest {
+export interface SignedStatement {
+  /** How the model was hashed, as recorded (the legacy predicate: files, SHA-256). */
+  readonly serialization: Serialization;
+  /**
+   * The manifest the statement describes, its resources checked (names, digests, the root digest); throws a
+   * `ManifestError` as {@link parseStatement} does. Computed once.
+   */
+  manifest(): Manifest;
+}
+
+/**
+ * Reads a signed statement's envelope and serialization; the resources are read by
+ * {@link SignedStatement.manifest}. Throws a `ManifestError` for a payload that is not a statement of this
+ * format.
+ */
+export function readStatement(payload: Uint8Array | string): SignedStatement {
   const statement = parseJson(payload);
   if (!isRecord(statement)) return invalid('The signed payload is not a JSON object');
   if (statement._type !== STATEMENT_TYPE) {
@@ -93,7 +109,9 @@ export function parseStatement(payload: Uint8Array | string): Manifest {
   }
   const subjects = statement.subject;
   if (!Array.isArray(subjects)) return invalid('The statement has no subject list');
-  if (statement.predicateType === LEGACY_DIGESTS_PREDICATE_TYPE) return parseLegacyDigests(subjects);
+  if (statement.predicateType === LEGACY_DIGESTS_PREDICATE_TYPE) {
+    return once(LEGACY_SERIALIZATION, () => parseLegacyDigests(subjects));
+  }
   if (statement.predicateType !== PREDICATE_TYPE) {
     invalid(`Predicate type mismatch, expected ${PREDICATE_TYPE}, got ${String(statement.predicateType)}`);
   }
@@ -108,21 +126,65 @@ export function parseStatement(payload: Uint8Array | string): Manifest {
   const serialization = serializationFromJson(predicate.serialization);
   const resources = predicate.resources;
   if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
+  return once(serialization, () => parseResources(modelName, expectedRoot, serialization, resources));
+}
 
-  const items: ManifestItem[] = resources.map((entry, index) => {
+/**
+ * Reads a signed statement back into the manifest it describes (the expected manifest of a verification).
+ * Accepts the v1.0 predicate and the legacy v0.2 `Digests` predicate; checks the root digest, rejects
+ * malformed, duplicate or escaping resource names.
+ */
+export function parseStatement(payload: Uint8Array | string): Manifest {
+  return readStatement(payload).manifest();
+}
+
+function once(serialization: Serialization, read: () => Manifest): SignedStatement {
+  let manifest: Manifest | undefined;
+  return {
+    serialization,
+    manifest: () => {
+      manifest ??= read();
+      return manifest;
+    },
+  };
+}
+
+function parseResources(
+  modelName: string,
+  expectedRoot: string,
+  serialization: Serialization,
+  resources: unknown[],
+): Manifest {
+  // Messages are built only on failure: a statement of 20,000 resources would otherwise build 80,000.
+  let total = 0;
+  resources.forEach((entry, index) => {
     if (!isRecord(entry)) invalid(`predicate.resources[${index}] is not an object`);
-    const name = requireString(entry.name, `predicate.resources[${index}].name`);
-    const algorithm = requireString(entry.algorithm, `predicate.resources[${index}].algorithm`);
-    const value = fromHex(
-      requireString(entry.digest, `predicate.resources[${index}].digest`),
-      `The digest of ${name}`,
-    );
-    const resource: Resource = serialization.method === 'shards' ? parseShardName(name) : fileResource(name);
-    return { resource, digest: { algorithm, value } };
+    const { name, algorithm, digest } = entry;
+    if (typeof name !== 'string') requireString(name, `predicate.resources[${index}].name`);
+    if (typeof algorithm !== 'string') requireString(algorithm, `predicate.resources[${index}].algorithm`);
+    if (typeof digest !== 'string') requireString(digest, `predicate.resources[${index}].digest`);
+    total += Math.ceil((digest as string).length / 2);
+  });
+  // Every digest is decoded into one buffer, in payload order: that buffer is what the root digest covers, and
+  // each item's digest is a view of it (one object per digest instead of three).
+  const digests = Buffer.allocUnsafe(total);
+  let offset = 0;
+  const items: ManifestItem[] = (resources as Record<string, string>[]).map(({ name, algorithm, digest }) => {
+    // Node's decoder stops at the first pair that is not hex: fewer bytes than half the length means bad hex
+    // (or an odd length).
+    const written = digests.write(digest!, offset, 'hex');
+    if (written * 2 !== digest!.length) {
+      invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
+    }
+    const value = new Uint8Array(digests.buffer, digests.byteOffset + offset, written);
+    offset += written;
+    const resource: Resource =
+      serialization.method === 'shards' ? parseShardName(name!) : fileResource(name!);
+    return { resource, digest: { algorithm: algorithm!, value } };
   });
 
   // The root covers the resources in payload order; Python does not re-sort, neither do we.
-  const obtained = toHex(rootDigestOf(items.map((item) => item.digest.value)));
+  const obtained = createHash('sha256').update(digests.subarray(0, offset)).digest('hex');
   if (obtained !== expectedRoot) {
     throw new ManifestError(
       'INCONSISTENT_ROOT_DIGEST',
@@ -131,6 +193,14 @@ export function parseStatement(payload: Uint8Array | string): Manifest {
   }
   return new Manifest(modelName, items, serialization);
 }
+
+// The legacy predicate records no serialization: it was files and SHA-256.
+const LEGACY_SERIALIZATION: Serialization = {
+  method: 'files',
+  hashType: 'sha256',
+  allowSymlinks: false,
+  ignorePaths: [],
+};
 
 function parseLegacyDigests(subjects: unknown[]): Manifest {
   const items: ManifestItem[] = subjects.map((subject, index) => {
@@ -142,11 +212,5 @@ function parseLegacyDigests(subjects: unknown[]): Manifest {
       digest: { algorithm: 'sha256', value: fromHex(hex, `The digest of ${name}`) },
     };
   });
-  const serialization: Serialization = {
-    method: 'files',
-    hashType: 'sha256',
-    allowSymlinks: false,
-    ignorePaths: [],
-  };
-  return new Manifest(LEGACY_MODEL_NAME, items, serialization);
+  return new Manifest(LEGACY_MODEL_NAME, items, LEGACY_SERIALIZATION);
 }

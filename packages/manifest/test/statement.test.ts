@@ -9,6 +9,7 @@ import {
   Manifest,
   ManifestError,
   parseStatement,
+  readStatement,
   type Serialization,
   statementBytes,
 } from '@model-signing/manifest';
@@ -202,5 +203,44 @@ describe('legacy v0.2 Digests statements', () => {
     // sha256sum of the golden's files, an independent digest.
     const file = readFileSync(path.join(fixtures, 'signatures/v0.2.0-certificate/signme-1'));
     expect(manifest.resourceDescriptors()[0]!.digest).toBe(createHash('sha256').update(file).digest('hex'));
+  });
+});
+
+describe('readStatement (serialization first, resources on demand)', () => {
+  it('gives the recorded serialization before reading the resources, and the same manifest as parseStatement', () => {
+    const shards: Serialization = {
+      method: 'shards',
+      hashType: 'blake2b',
+      shardSize: 1000,
+      allowSymlinks: true,
+      ignorePaths: ['x'],
+    };
+    const manifest = new Manifest(
+      'm',
+      [{ resource: fileResource('a'), digest: { algorithm: 'blake2b', value: digestOf(1, 64) } }],
+      files,
+    );
+    const bytes = statementBytes(manifest);
+    const tampered = JSON.parse(new TextDecoder().decode(bytes));
+    tampered.predicate.serialization = {
+      method: 'shards',
+      hash_type: 'blake2b',
+      shard_size: 1000,
+      allow_symlinks: true,
+      ignore_paths: ['x'],
+    };
+    tampered.predicate.resources[0].digest = 'not hex';
+    const statement = readStatement(JSON.stringify(tampered));
+    expect(statement.serialization).toEqual(shards);
+    // The resources are read, and refused, only when asked for.
+    expect(() => statement.manifest()).toThrow(ManifestError);
+    const good = readStatement(bytes);
+    expect(good.manifest()).toBe(good.manifest());
+    expect(good.manifest().resourceDescriptors()).toEqual(parseStatement(bytes).resourceDescriptors());
+  });
+
+  it('refuses a payload that is not a statement at once', () => {
+    expect(() => readStatement('{"_type": "other"}')).toThrow(ManifestError);
+    expect(() => readStatement('not json')).toThrow(/not valid JSON/);
   });
 });
