@@ -59,6 +59,12 @@ export interface HashOptions {
    * `native` fails with `INVALID_ARGUMENT` when the addon is not available.
    */
   readonly engine?: 'auto' | 'native' | 'javascript';
+  /**
+   * Called once the walk is over (every file found) while files are still being hashed: the calling thread has
+   * little left to do from then on, so that is the moment for other work on it (a verifier reads the signed
+   * resources then).
+   */
+  readonly onWalked?: () => void;
 }
 
 /** Options of {@link Config.setIgnoredPaths}. */
@@ -302,6 +308,7 @@ export class Config {
         onFile: (file, count, bytes) => run.add(file, count, bytes),
       });
       const finishing = run.finish();
+      options.onWalked?.();
       // Every resource is known once the walk is over, so the manifest (ordering, name checks) is built while
       // the threads hash; its items are ours and get their digests when hashing is done. A hashing error still
       // wins over a manifest error, as when the manifest was built afterwards.

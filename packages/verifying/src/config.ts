@@ -1,5 +1,5 @@
 import type * as hashing from '@model-signing/hashing';
-import type { Manifest } from '@model-signing/manifest';
+import type { Manifest, SignedStatement } from '@model-signing/manifest';
 import { withSpan } from '@model-signing/signing';
 import { type ParsedBundle, readBundleFile } from './bundle.js';
 import { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
@@ -9,9 +9,9 @@ import { createKeyVerifier, type KeyVerifierOptions } from './key-verifier.js';
 import {
   checkPayloadType,
   compareManifests,
-  expectedManifest,
   hashingConfigFor,
   hashLocalModel,
+  signedStatement,
 } from './pipeline.js';
 import { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
 import type { BundleVerifier, VerificationMethod } from './verifier.js';
@@ -160,15 +160,17 @@ export class Config {
   ): Promise<VerificationResult> {
     const verified = await verifier.verify(bundle);
     checkPayloadType(verified);
-    const expected = expectedManifest(verified.payload);
-    const config = hashingConfigFor(expected, modelPath, {
+    const statement = signedStatement(verified.payload);
+    const config = hashingConfigFor(statement, modelPath, {
       hashingConfig: this.#hashing,
       ignorePaths: [...this.#ignorePaths, ...(options.ignorePaths ?? [])],
       ignoreGitPaths: this.#ignoreGitPaths,
       allowSymlinks: this.#allowSymlinks,
       excludePaths: options.excludePaths,
     });
-    const actual = await hashLocalModel(config, modelPath, expected, this.#ignoreUnsignedFiles);
+    const { expected, actual } = this.#ignoreUnsignedFiles
+      ? await hashOnlySigned(statement, config, modelPath)
+      : await hashWhileReading(statement, config, modelPath);
     compareManifests(expected, actual);
     return {
       method: verifier.method,
@@ -178,4 +180,49 @@ export class Config {
       warnings: verified.warnings ?? [],
     };
   }
+}
+
+// The resources name the files to hash, so they are read first.
+async function hashOnlySigned(
+  statement: SignedStatement,
+  config: hashing.Config,
+  modelPath: string,
+): Promise<{ expected: Manifest; actual: Manifest }> {
+  const expected = statement.manifest();
+  return { expected, actual: await hashLocalModel(config, modelPath, expected, true) };
+}
+
+// The signed resources are read and checked while the local model is hashed, once the walk is over: before
+// that the calling thread walks (and hands files to the hashing threads), after it, it mostly waits. For a
+// model of many files that reading is a good share of the hashing time. A bad statement still wins, as when it
+// was read first, and stops the hashing.
+async function hashWhileReading(
+  statement: SignedStatement,
+  config: hashing.Config,
+  modelPath: string,
+): Promise<{ expected: Manifest; actual: Manifest }> {
+  const controller = new AbortController();
+  let walked!: () => void;
+  const walkOver = new Promise<void>((resolve) => {
+    walked = resolve;
+  });
+  const hashed = hashLocalModel(config, modelPath, statement, false, {
+    signal: controller.signal,
+    onWalked: () => walked(),
+  });
+  // Its failure is reported below, after the statement's; until then it must not count as unhandled.
+  const settled = hashed.then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([walkOver, settled]);
+  let expected: Manifest;
+  try {
+    expected = statement.manifest();
+  } catch (error) {
+    controller.abort();
+    await settled;
+    throw error;
+  }
+  return { expected, actual: await hashed };
 }

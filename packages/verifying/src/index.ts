@@ -51,6 +51,7 @@ export {
   hashingConfigFor,
   hashLocalModel,
   type LocalHashingOptions,
+  signedStatement,
 } from './pipeline.js';
 export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
 export type { BundleVerifier, VerificationMethod, VerifiedPayload } from './verifier.js';

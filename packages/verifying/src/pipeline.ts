@@ -4,7 +4,10 @@ import {
   diffManifests,
   type Manifest,
   ManifestError,
-  parseStatement,
+  type ManifestItem,
+  readStatement,
+  type Serialization,
+  type SignedStatement,
   STATEMENT_PAYLOAD_TYPE,
   toHex,
 } from '@model-signing/manifest';
@@ -21,10 +24,9 @@ export function checkPayloadType(verified: VerifiedPayload): void {
   }
 }
 
-/** The signed statement as the expected manifest (v1.0 or legacy v0.2 predicate, root digest checked). */
-export function expectedManifest(payload: Uint8Array): Manifest {
+function invalidPayload<T>(read: () => T): T {
   try {
-    return parseStatement(payload);
+    return read();
   } catch (error) {
     if (error instanceof ManifestError) {
       throw new VerificationError('INVALID_PAYLOAD', `Invalid signed statement: ${error.message}`, {
@@ -33,6 +35,23 @@ export function expectedManifest(payload: Uint8Array): Manifest {
     }
     throw error;
   }
+}
+
+/**
+ * The signed statement, read in two steps (serialization now, resources on demand); failures of either step
+ * are `INVALID_PAYLOAD` {@link VerificationError}s.
+ */
+export function signedStatement(payload: Uint8Array): SignedStatement {
+  const statement = invalidPayload(() => readStatement(payload));
+  return {
+    serialization: statement.serialization,
+    manifest: () => invalidPayload(() => statement.manifest()),
+  };
+}
+
+/** The signed statement as the expected manifest (v1.0 or legacy v0.2 predicate, root digest checked). */
+export function expectedManifest(payload: Uint8Array): Manifest {
+  return signedStatement(payload).manifest();
 }
 
 /** How the local model is hashed for a verification. */
@@ -55,7 +74,7 @@ export interface LocalHashingOptions {
  * the caller's config.
  */
 export function hashingConfigFor(
-  expected: Manifest,
+  expected: { readonly serialization: Serialization },
   modelPath: string,
   options: LocalHashingOptions = {},
 ): hashing.Config {
@@ -87,14 +106,20 @@ export function hashingConfigFor(
 export async function hashLocalModel(
   config: hashing.Config,
   modelPath: string,
-  expected: Manifest,
+  expected: { readonly serialization: Serialization; readonly items?: readonly ManifestItem[] },
   ignoreUnsignedFiles = false,
+  hashOptions: Pick<hashing.HashOptions, 'signal' | 'onWalked'> = {},
 ): Promise<Manifest> {
+  if (ignoreUnsignedFiles && !expected.items) {
+    throw new TypeError(
+      'hashLocalModel: ignoreUnsignedFiles needs the expected manifest, not only its serialization',
+    );
+  }
   const filesToHash = ignoreUnsignedFiles
-    ? [...new Set(expected.items.map((item) => item.resource.path))]
+    ? [...new Set((expected.items ?? []).map((item) => item.resource.path))]
     : undefined;
   try {
-    return await config.hash(modelPath, filesToHash ? { filesToHash } : {});
+    return await config.hash(modelPath, { ...hashOptions, ...(filesToHash ? { filesToHash } : {}) });
   } catch (error) {
     if (!(error instanceof hashing.HashingError)) throw error;
     let message = `Cannot hash the model ${modelPath}: ${error.message}`;

@@ -84,3 +84,46 @@ describe('hashing config from the signed statement (decision 8)', () => {
     expect(explicit.ignoredPaths).toEqual([]);
   });
 });
+
+// The local model is hashed while the signed resources are read; a bad statement must still be the error
+// reported, whatever the hashing meets meanwhile, and stop the hashing.
+describe('a statement whose resources are invalid', () => {
+  async function bundleOf(statement: object): Promise<string> {
+    const { createEcdsaKeySigner, createKeyBundleSigner, loadEcPrivateKey } = await import(
+      '@model-signing/signing'
+    );
+    const signer = createKeyBundleSigner(createEcdsaKeySigner(loadEcPrivateKey(privatePem)));
+    const bundle = await signer.sign(Buffer.from(JSON.stringify(statement)));
+    const file = path.join(temp(), 'bad.sig');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify(bundle));
+    return file;
+  }
+
+  it('is reported as INVALID_PAYLOAD, before a missing model and before a model that would mismatch', async () => {
+    const dir = temp();
+    const model = writeModel(dir, { 'a.bin': 'a' });
+    const signature = path.join(dir, 'good.sig');
+    await new SigningConfig().useEllipticKeySigner({ privateKey: privatePem }).sign(model, signature);
+    const statement = JSON.parse(
+      Buffer.from(JSON.parse(readFileSync(signature, 'utf8')).dsseEnvelope.payload, 'base64').toString(
+        'utf8',
+      ),
+    );
+    statement.predicate.resources[0].digest = 'not hex';
+    const bad = await bundleOf(statement);
+    const verifier = () => new Config().useEllipticKeyVerifier({ publicKey: publicPem });
+    for (const target of [model, path.join(dir, 'missing-model')]) {
+      const error = await verifier()
+        .verify(target, bad)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(error).toMatchObject({ code: 'INVALID_PAYLOAD' });
+      expect((error as Error).message).toMatch(
+        /Invalid signed statement: The digest of a\.bin is not a hex string/,
+      );
+    }
+  });
+});
