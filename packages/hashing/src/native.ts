@@ -77,7 +77,10 @@ export function nativeError(error: unknown, displays: readonly string[], noFollo
   if (code === 'ELOOP' && noFollow) return new HashingError('SYMLINK', symlinkMessage(display));
   if (code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
   if (code === 'ENODATA') {
-    return new HashingError('UNREADABLE', `Cannot read '${display}': it got shorter while it was being hashed`);
+    return new HashingError(
+      'UNREADABLE',
+      `Cannot read '${display}': it got shorter while it was being hashed`,
+    );
   }
   return fromFsError(error, display, 'read');
 }
