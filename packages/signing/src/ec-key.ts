@@ -52,7 +52,8 @@ export function curveOf(key: KeyObject, source = 'The key'): EcCurve {
 export function loadEcPrivateKey(input: PemInput, password?: string | Uint8Array): KeyObject {
   const source = describeInput(input, 'private key');
   const pem = readPem(input, 'private key');
-  if (password === undefined && /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem.toString('latin1'))) {
+  const encrypted = /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem.toString('latin1'));
+  if (password === undefined && encrypted) {
     throw new SigningError('BAD_PASSWORD', `The ${source} is encrypted: give its password`);
   }
   let key: KeyObject;
@@ -61,6 +62,13 @@ export function loadEcPrivateKey(input: PemInput, password?: string | Uint8Array
       password === undefined ? { key: pem } : { key: pem, passphrase: Buffer.from(password) },
     );
   } catch (error) {
+    // A wrong password on a legacy encrypted PEM (AES-CBC) passes the padding check about once in 256 tries and
+    // then fails as unparsable key material: for an encrypted key, any failure with a password is that password.
+    if (encrypted && password !== undefined) {
+      throw new SigningError('BAD_PASSWORD', `Cannot decrypt the ${source}: wrong password`, {
+        cause: error,
+      });
+    }
     throw privateKeyError(error, source);
   }
   curveOf(key, `the ${source}`);

@@ -374,3 +374,23 @@ describe('sign with a certificate', () => {
     ).toThrow(/holds no PEM certificate/);
   });
 });
+
+// About one wrong password in 256 decrypts a legacy (AES-CBC) PEM to garbage with valid padding, which then fails
+// to parse: still a wrong password, not an invalid key. Many wrong passwords make that case certain to occur.
+describe('wrong passwords on a legacy encrypted key', () => {
+  it('are all reported as a wrong password', () => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'sec1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'right' })
+      .toString();
+    const codes = new Set<string>();
+    for (let i = 0; i < 1500; i++) {
+      try {
+        new Config().useEllipticKeySigner({ privateKey: Buffer.from(pem), password: `wrong-${i}` });
+        codes.add('LOADED');
+      } catch (error) {
+        codes.add((error as SigningError).code);
+      }
+    }
+    expect([...codes]).toEqual(['BAD_PASSWORD']);
+  });
+});
