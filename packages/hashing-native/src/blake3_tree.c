@@ -24,6 +24,7 @@
 
 #include "blake3_impl.h"
 #include "mapped_window.h"
+#include "read_full.h"
 
 enum {
   // Subtrees up to this many chunks are hashed with one hash_many call over all their whole chunks, whose CVs
@@ -153,17 +154,9 @@ typedef struct {
 
 // Reads exactly `len` bytes at `offset`; ENODATA when the file ends first (it shrank since its size was taken).
 static int read_window(int fd, uint8_t *buffer, size_t len, uint64_t offset) {
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = pread(fd, buffer + got, len - got, (off_t)(offset + got));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return ENODATA;
-    got += (size_t)n;
-  }
-  return 0;
+  ssize_t got = ms_read_full(fd, buffer, len, offset);
+  if (got < 0) return errno;
+  return (size_t)got < len ? ENODATA : 0;
 }
 
 static int report_bytes(const source *src, size_t len) {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "file_digest.h"
+#include "read_full.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,21 +93,6 @@ static int open_file(const char *path, int no_follow) {
   return fd;
 }
 
-// Reads until `want` bytes, EOF or an error; EINTR is retried. Returns the bytes read, or -1 with errno set.
-static ssize_t read_full(int fd, uint8_t *buffer, size_t want, uint64_t position) {
-  size_t got = 0;
-  while (got < want) {
-    ssize_t n = pread(fd, buffer + got, want - got, (off_t)(position + got));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (n == 0) break;
-    got += (size_t)n;
-  }
-  return (ssize_t)got;
-}
-
 int ms_digest_range(ms_digester *d, const char *path, const ms_read_options *options, uint64_t start,
                     int64_t end, uint8_t *out, uint64_t *bytes, ms_stage *stage) {
   *bytes = 0;
@@ -122,7 +108,7 @@ int ms_digest_range(ms_digester *d, const char *path, const ms_read_options *opt
       if (position >= (uint64_t)end) break;
       if ((uint64_t)end - position < want) want = (size_t)((uint64_t)end - position);
     }
-    ssize_t got = read_full(fd, options->buffer, want, position);
+    ssize_t got = ms_read_full(fd, options->buffer, want, position);
     if (got < 0) {
       error = errno;
       break;
@@ -147,7 +133,7 @@ int ms_digest_probe(ms_digester *d, const char *path, const ms_read_options *opt
   if (fd < 0) return errno;
   *stage = MS_AT_READ;
   size_t want = probe_bytes < options->buffer_size ? probe_bytes : options->buffer_size;
-  ssize_t got = read_full(fd, options->buffer, want, 0);
+  ssize_t got = ms_read_full(fd, options->buffer, want, 0);
   int error = got < 0 ? errno : 0;
   if (!error && (size_t)got == want) {
     // As large as the probe: left for the largest-first schedule, which needs its size.

@@ -25,8 +25,9 @@ trap 'rm -rf "$work"' EXIT
 # Our file with -Werror, so that a warning fails the check; the library's files as they are.
 gcc -std=c11 -O3 -Wall -Wextra -Werror -pthread -I"$c_dir" -c "$package/src/blake3_tree.c" -o "$work/blake3_tree.o"
 gcc -std=gnu11 -O3 -Wall -Wextra -Werror -pthread -c "$package/src/mapped_window.c" -o "$work/mapped_window.o"
+gcc -std=c11 -O3 -Wall -Wextra -Werror -c "$package/src/read_full.c" -o "$work/read_full.o"
 gcc -O3 -Wall -Wextra -Werror -pthread -I"$c_dir" \
-  "$here/blake3-tree-check.c" "$work/blake3_tree.o" "$work/mapped_window.o" \
+  "$here/blake3-tree-check.c" "$work/blake3_tree.o" "$work/mapped_window.o" "$work/read_full.o" \
   "$c_dir/blake3.c" "$c_dir/blake3_dispatch.c" "$c_dir/blake3_portable.c" \
   "$c_dir"/blake3_{sse2,sse41,avx2,avx512}_x86-64_unix.S \
   -o "$work/blake3-tree-check"

@@ -4,7 +4,7 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import type { HashingError } from './errors.js';
 import type { HashTask } from './file-io.js';
 import { type NativeAddon, type NativeJobResult, nativeError } from './native.js';
-import type { BatchResult, HashSettings } from './pool.js';
+import type { BatchResult, HashSettings, QueuedBatch } from './pool.js';
 import { PROBE_BYTES } from './protocol.js';
 
 const ALGORITHM_NUMBERS: Readonly<Record<HashAlgorithm, number>> = { sha256: 0, blake2b: 1, blake3: 2 };
@@ -14,14 +14,7 @@ const SMALL_JOBS_PER_SLOT = 2;
 // How often the bytes hashed so far by running jobs are read for progress.
 const PROGRESS_INTERVAL_MS = 200;
 
-interface Job {
-  readonly settings: HashSettings;
-  readonly tasks: readonly HashTask[];
-  readonly small: boolean;
-  readonly probe: boolean;
-  readonly resolve: (result: BatchResult) => void;
-  readonly reject: (error: HashingError) => void;
-}
+type Job = QueuedBatch;
 
 interface Running {
   readonly control: Float64Array;

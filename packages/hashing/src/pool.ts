@@ -127,16 +127,26 @@ export interface BatchResult {
   readonly sizes: Float64Array | null;
 }
 
-interface Job {
+/** A batch waiting in a pool's queue, with the promise it settles. */
+export interface QueuedBatch {
+  /** Algorithm and read size. */
   readonly settings: HashSettings;
+  /** The tasks, hashed in order. */
   readonly tasks: readonly HashTask[];
+  /** Whole files of unknown size (see the protocol's `probe`). */
   readonly probe: boolean;
-  // Batches of small tasks may queue up two deep on a worker, so that it never waits for the (busy) main thread;
-  // large ones go one at a time, so that the largest-first order keeps every worker busy to the end.
+  /**
+   * Small tasks: such batches may queue up on a slot, so that it never waits for the (busy) calling thread;
+   * large ones go one at a time per slot, so that the largest-first order keeps every slot busy to the end.
+   */
   readonly small: boolean;
+  /** Settles the batch's promise. */
   readonly resolve: (result: BatchResult) => void;
+  /** Rejects the batch's promise. */
   readonly reject: (error: HashingError) => void;
 }
+
+type Job = QueuedBatch;
 
 interface Slot {
   /** The thread, or null for the calling thread. */
