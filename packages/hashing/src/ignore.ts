@@ -46,6 +46,15 @@ export class IgnoreSet {
     return [...this.#entries];
   }
 
+  /**
+   * True when `relative` is ignored, its parent folder being known not to be (a walk checks each folder before
+   * listing it): one lookup, where {@link has} checks every ancestor (20,000 files of a model cost 35 ms that
+   * way).
+   */
+  hasChild(relative: string): boolean {
+    return this.#entries.size > 0 && (this.#entries.has(relative) || this.#entries.has('.'));
+  }
+
   /** True when the model-relative path `relative` (`.` for the model itself) is ignored. */
   has(relative: string): boolean {
     if (this.#entries.size === 0) return false;

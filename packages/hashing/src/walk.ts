@@ -148,7 +148,8 @@ class Walker {
     const needsSize = this.#options.needsSize;
     for (const entry of entries) {
       const childRelative = relative === '.' ? entry.name : `${relative}/${entry.name}`;
-      if (this.#options.ignore.has(childRelative)) continue;
+      // Its folder was checked before being listed.
+      if (this.#options.ignore.hasChild(childRelative)) continue;
       const childAbsolute = absolute.endsWith('/') ? absolute + entry.name : `${absolute}/${entry.name}`;
       // One lstat per file is most of the walk's cost on a tree of small files; the directory entry already
       // says "regular file", and the reader opens it without following links.

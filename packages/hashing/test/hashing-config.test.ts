@@ -268,3 +268,19 @@ describe('fromSerialization and clone', () => {
     expect(copy.method).toBe('shards');
   });
 });
+
+describe('ignore paths at any depth', () => {
+  it('leave out the folders and files named, and everything beneath them, and nothing else', async () => {
+    const model = path.join(temp.make(), 'nested');
+    for (const name of ['a/b/c/deep', 'a/b/f', 'a/bb/f', 'a/x', 'd/e', 'dd', 'top']) {
+      mkdirSync(path.dirname(path.join(model, name)), { recursive: true });
+      writeFileSync(path.join(model, name), name);
+    }
+    const names = async (paths: string[]) =>
+      (await new Config().setIgnoredPaths({ paths }).hash(model)).names();
+    expect(await names(['a/b', 'd'])).toEqual(['a/bb/f', 'a/x', 'dd', 'top']);
+    expect(await names(['a/b/c', 'a/x', 'top'])).toEqual(['a/b/f', 'a/bb/f', 'd/e', 'dd']);
+    expect(await names(['a'])).toEqual(['d/e', 'dd', 'top']);
+    expect(await names(['.'])).toEqual([]);
+  });
+});
