@@ -29,6 +29,7 @@ typedef struct {
   ms_algorithm algorithm;
   uint32_t count;
   char **paths;
+  char *path_block; /* when set, every path points into it (a NUL-separated list given as one string) */
   double *ranges; /* owned copy, or NULL for whole files */
   size_t probe_bytes;
   int no_follow;
@@ -49,7 +50,8 @@ typedef struct {
 } job;
 
 static void free_job(job *j) {
-  if (j->paths)
+  if (j->path_block) free(j->path_block);
+  else if (j->paths)
     for (uint32_t i = 0; i < j->count; i++) free(j->paths[i]);
   free(j->paths);
   free(j->ranges);
@@ -239,13 +241,19 @@ static napi_value throw_type_error(napi_env env, const char *message) {
 
 // A JavaScript string as a fresh NUL-terminated UTF-8 path, or NULL (not a string, or it holds a NUL, which
 // would silently name another file).
+// A JavaScript string as a fresh NUL-terminated UTF-8 buffer (NULs inside kept) and its length, or NULL.
+static char *copy_string(napi_env env, napi_value value, size_t *length) {
+  if (napi_get_value_string_utf8(env, value, NULL, 0, length) != napi_ok) return NULL;
+  char *text = malloc(*length + 1);
+  if (!text) return NULL;
+  napi_get_value_string_utf8(env, value, text, *length + 1, length);
+  return text;
+}
+
 static char *copy_path(napi_env env, napi_value value) {
   size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
-  char *path = malloc(length + 1);
-  if (!path) return NULL;
-  napi_get_value_string_utf8(env, value, path, length + 1, &length);
-  if (strlen(path) != length) {
+  char *path = copy_string(env, value, &length);
+  if (path && strlen(path) != length) {
     free(path);
     return NULL;
   }
@@ -320,14 +328,26 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "hashBatch: unknown algorithm, or one not built in");
   bool is_array = false;
   uint32_t count = 0;
-  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
-    return throw_type_error(env, "hashBatch: paths must be an array");
-  napi_get_array_length(env, argv[1], &count);
+  napi_valuetype paths_type;
+  napi_typeof(env, argv[1], &paths_type);
+  // One string of NUL-separated paths costs one conversion instead of one per path (20,000 for some models).
+  size_t block_length = 0;
+  char *block = NULL;
+  if (paths_type == napi_string) {
+    block = copy_string(env, argv[1], &block_length);
+    if (!block) return throw_type_error(env, "hashBatch: out of memory");
+    count = block_length > 0 ? 1 : 0;
+    for (size_t i = 0; i < block_length; i++) count += block[i] == '\0';
+  } else if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
+    return throw_type_error(env, "hashBatch: paths must be an array or a NUL-separated string");
+  } else {
+    napi_get_array_length(env, argv[1], &count);
+  }
   double *ranges = NULL;
   size_t ranges_length = 0;
   if (!is_nullish(env, argv[2]) &&
       (!get_float64_array(env, argv[2], &ranges, &ranges_length) || ranges_length != 2 * (size_t)count))
-    return throw_type_error(env, "hashBatch: ranges must be a Float64Array of 2 numbers per path, or null");
+    return free(block), throw_type_error(env, "hashBatch: ranges must be a Float64Array of 2 numbers per path, or null");
   double probe_bytes = 0;
   napi_get_value_double(env, argv[3], &probe_bytes);
   bool no_follow = false;
@@ -335,10 +355,12 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
   double *control = NULL;
   size_t control_length = 0;
   if (!get_float64_array(env, argv[5], &control, &control_length) || control_length < 2)
-    return throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
+    return free(block), throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
 
   job *j = calloc(1, sizeof(job));
-  if (!j) return throw_type_error(env, "hashBatch: out of memory");
+  if (!j) return free(block), throw_type_error(env, "hashBatch: out of memory");
+  // Owned by the job from here on.
+  j->path_block = block;
   j->kind = JOB_BATCH;
   j->algorithm = (ms_algorithm)algorithm;
   j->count = count;
@@ -356,13 +378,21 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
     free_job(j);
     return throw_type_error(env, "hashBatch: out of memory");
   }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    napi_get_element(env, argv[1], i, &element);
-    j->paths[i] = copy_path(env, element);
-    if (!j->paths[i]) {
-      free_job(j);
-      return throw_type_error(env, "hashBatch: every path must be a string without NUL characters");
+  if (block) {
+    char *next = block;
+    for (uint32_t i = 0; i < count; i++) {
+      j->paths[i] = next;
+      next += strlen(next) + 1;
+    }
+  } else {
+    for (uint32_t i = 0; i < count; i++) {
+      napi_value element;
+      napi_get_element(env, argv[1], i, &element);
+      j->paths[i] = copy_path(env, element);
+      if (!j->paths[i]) {
+        free_job(j);
+        return throw_type_error(env, "hashBatch: every path must be a string without NUL characters");
+      }
     }
   }
   return start_job(env, j, argv[5]);

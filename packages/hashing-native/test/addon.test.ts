@@ -90,6 +90,24 @@ describeNative('hashBatch', () => {
     expect(result.sizes).toBeNull();
   });
 
+  it('takes the paths as one NUL-separated string too', async () => {
+    const joined = await addon.hashBatch(0, files().join('\0'), null, 0, false, new Float64Array(2));
+    expect(hexDigests(joined.digests, 32)).toEqual(tool('sha256sum', names));
+    const none = await addon.hashBatch(0, '', null, 0, false, new Float64Array(2));
+    expect(none.digests.length).toBe(0);
+    const missing = await rejection(
+      addon.hashBatch(
+        0,
+        [files()[0], path.join(dir, 'gone')].join('\0'),
+        null,
+        0,
+        false,
+        new Float64Array(2),
+      ),
+    );
+    expect(missing).toMatchObject({ code: 'ENOENT', index: 1 });
+  });
+
   it('byte ranges equal the tool on the same bytes, ends past EOF included', async () => {
     const file = path.join(dir, names.at(-1)!);
     const ranges = [

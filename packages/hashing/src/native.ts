@@ -16,7 +16,7 @@ export interface NativeJobResult {
 export interface NativeAddon {
   hashBatch(
     algorithm: number,
-    paths: readonly string[],
+    paths: readonly string[] | string,
     ranges: Float64Array | null,
     probeBytes: number,
     noFollow: boolean,
