@@ -23,6 +23,17 @@
 
 typedef enum { JOB_BATCH, JOB_BLAKE3_FILE } job_kind;
 
+/* Per JavaScript environment (the main thread, each worker thread): its running jobs. A job reads and writes
+   its control array, which lives in that environment's heap; when the environment goes away (a worker
+   terminated, the process exiting) its cleanup hook asks the jobs to stop and waits until none runs, so that
+   no job touches freed memory. */
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t idle;
+  int running;
+  int closing;
+} env_state;
+
 /* One call's work, owned by its thread until it hands the job back through the thread-safe function. */
 typedef struct {
   job_kind kind;
@@ -47,6 +58,7 @@ typedef struct {
   napi_ref control_ref;
   napi_deferred deferred;
   napi_threadsafe_function done;
+  env_state *state;
 } job;
 
 static void free_job(job *j) {
@@ -61,7 +73,12 @@ static void free_job(job *j) {
 }
 
 // The control words are shared with JavaScript: whole 8-byte loads and stores, so neither side sees a torn value.
+static int closing(const job *j) {
+  return __atomic_load_n(&j->state->closing, __ATOMIC_ACQUIRE);
+}
+
 static int cancelled(const job *j) {
+  if (closing(j)) return 1;
   uint64_t bits = __atomic_load_n((const uint64_t *)&j->control[1], __ATOMIC_RELAXED);
   double value;
   memcpy(&value, &bits, sizeof value);
@@ -69,6 +86,7 @@ static int cancelled(const job *j) {
 }
 
 static void publish_bytes(job *j) {
+  if (closing(j)) return;
   double value = (double)j->bytes;
   uint64_t bits;
   memcpy(&bits, &value, sizeof bits);
@@ -121,6 +139,7 @@ static void run_batch(job *j) {
 static int on_blake3_bytes(void *context, size_t bytes) {
   job *j = context;
   uint64_t total = __atomic_add_fetch(&j->bytes, bytes, __ATOMIC_RELAXED);
+  if (closing(j)) return 1;
   double value = (double)total;
   uint64_t bits;
   memcpy(&bits, &value, sizeof bits);
@@ -157,11 +176,27 @@ static void *job_thread(void *data) {
 #ifdef MS_HAVE_BLAKE3
   else run_blake3_file(j);
 #endif
-  // The JavaScript thread frees the job as soon as it has it: nothing of it may be read after the call.
+  // The JavaScript thread frees the job as soon as it has it: nothing of it may be read after the call. When
+  // the environment is going away the call is refused, and the job is freed here.
   napi_threadsafe_function done = j->done;
-  napi_call_threadsafe_function(done, j, napi_tsfn_blocking);
+  env_state *state = j->state;
+  if (napi_call_threadsafe_function(done, j, napi_tsfn_blocking) != napi_ok) free_job(j);
   napi_release_threadsafe_function(done, napi_tsfn_release);
+  pthread_mutex_lock(&state->lock);
+  if (--state->running == 0) pthread_cond_broadcast(&state->idle);
+  pthread_mutex_unlock(&state->lock);
   return NULL;
+}
+
+static void on_env_cleanup(void *data) {
+  env_state *state = data;
+  pthread_mutex_lock(&state->lock);
+  __atomic_store_n(&state->closing, 1, __ATOMIC_RELEASE);
+  while (state->running > 0) pthread_cond_wait(&state->idle, &state->lock);
+  pthread_mutex_unlock(&state->lock);
+  pthread_cond_destroy(&state->idle);
+  pthread_mutex_destroy(&state->lock);
+  free(state);
 }
 
 static const char *stage_name(ms_stage stage) {
@@ -291,13 +326,22 @@ static napi_value start_job(napi_env env, job *j, napi_value control) {
     free_job(j);
     return throw_type_error(env, "could not create the completion callback");
   }
+  env_state *state = NULL;
+  napi_get_instance_data(env, (void **)&state);
+  j->state = state;
   pthread_attr_t attributes;
   pthread_attr_init(&attributes);
   pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
   pthread_t thread;
+  pthread_mutex_lock(&state->lock);
+  state->running++;
+  pthread_mutex_unlock(&state->lock);
   int error = pthread_create(&thread, &attributes, job_thread, j);
   pthread_attr_destroy(&attributes);
   if (error) {
+    pthread_mutex_lock(&state->lock);
+    if (--state->running == 0) pthread_cond_broadcast(&state->idle);
+    pthread_mutex_unlock(&state->lock);
     // Settled through the same path as a failed job, so that the caller sees one kind of failure.
     j->error = error;
     j->stage = MS_AT_READ;
@@ -440,6 +484,13 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value value;
+  env_state *state = calloc(1, sizeof(env_state));
+  if (!state) return throw_type_error(env, "hashing-native: out of memory");
+  pthread_mutex_init(&state->lock, NULL);
+  pthread_cond_init(&state->idle, NULL);
+  // Instance data without a finalizer: the cleanup hook frees it once no job runs.
+  napi_set_instance_data(env, state, NULL, NULL);
+  napi_add_env_cleanup_hook(env, on_env_cleanup, state);
   napi_create_function(env, "hashBatch", NAPI_AUTO_LENGTH, hash_batch, NULL, &value);
   napi_set_named_property(env, exports, "hashBatch", value);
 #ifdef MS_HAVE_BLAKE3

@@ -219,3 +219,35 @@ describeNative('blake3File', () => {
     ).toMatchObject({ code: 'ELOOP' });
   });
 });
+
+// A job reads and writes its control array in the heap of the JavaScript thread that started it: when that
+// thread goes away mid-job (a worker terminated), its jobs must stop before the heap is freed, and the process
+// must go on.
+describeNative('a worker terminated while its jobs run', () => {
+  it('stops them; the process and the addon go on', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const big = path.join(dir, 'worker-big');
+    writeFileSync(big, bytes(32 * MiB, 7));
+    const addonPath = path.resolve(
+      path.dirname(new URL(import.meta.url).pathname),
+      '../build/Release/hashing_native.node',
+    );
+    // Many passes over one file: seconds of work, far more than the worker lives.
+    const source = `
+      const { parentPort } = require('node:worker_threads');
+      const addon = require(${JSON.stringify(addonPath)});
+      const paths = Array(400).fill(${JSON.stringify(big)});
+      for (let i = 0; i < 3; i++) addon.hashBatch(0, paths, null, 0, false, new Float64Array(2)).catch(() => {});
+      if (addon.blake3File) addon.blake3File(${JSON.stringify(big)}, 2, false, new Float64Array(2)).catch(() => {});
+      parentPort.postMessage('started');
+      setInterval(() => {}, 1000);`;
+    for (let round = 0; round < 3; round++) {
+      const worker = new Worker(source, { eval: true });
+      await new Promise((resolve) => worker.once('message', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20 * round));
+      expect(await worker.terminate()).toBe(1);
+    }
+    const after = await (native as NativeHashing).hashBatch(0, [big], null, 0, false, new Float64Array(2));
+    expect(hexDigests(after.digests, 32)).toEqual(tool('sha256sum', ['worker-big']));
+  }, 60_000);
+});
