@@ -12,8 +12,8 @@ import { type BatchRequest, encodeBatch, type WorkerReply } from './protocol.js'
 export interface SizedTask {
   /** The work. */
   readonly task: HashTask;
-  /** Bytes to read. */
-  readonly size: number;
+  /** Bytes to read; -1 until known for a file whose size the walk did not take (set in place then). */
+  size: number;
 }
 
 /** How to hash: the same for every task of one model. */
