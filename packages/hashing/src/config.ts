@@ -273,6 +273,12 @@ export class Config {
   }
 
   async #engine(engine: 'auto' | 'native' | 'javascript'): Promise<NativeAddon | null> {
+    if (!['auto', 'native', 'javascript'].includes(engine)) {
+      throw new HashingError(
+        'INVALID_ARGUMENT',
+        `Unknown hashing engine ${JSON.stringify(engine)}: use 'auto', 'native' or 'javascript'`,
+      );
+    }
     if (engine === 'javascript') return null;
     const addon = await loadNativeAddon();
     // An addon built without the BLAKE3 sources leaves BLAKE3 to the JavaScript engine.

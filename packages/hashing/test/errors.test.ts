@@ -309,3 +309,33 @@ describe('filesToHash', () => {
     expect((await new Config().hash(model, { filesToHash: [] })).names()).toEqual([]);
   });
 });
+
+describe('choosing the engine', () => {
+  it('refuses an unknown engine with one line', async () => {
+    const error = await failure(new Config().hash(folder(), { engine: 'fast' as 'auto' }));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toBe(`Unknown hashing engine "fast": use 'auto', 'native' or 'javascript'`);
+  });
+
+  it("'native' says why it cannot run when the addon is turned off; 'auto' falls back", () => {
+    const dist = path.join(repoRoot, 'packages/hashing/dist/index.js');
+    const model = folder();
+    const script = `
+      const { Config, nativeEngine } = await import(${JSON.stringify(dist)});
+      const out = [(await nativeEngine()).reason];
+      try { await new Config().hash(${JSON.stringify(model)}, { engine: 'native' }); out.push('hashed'); }
+      catch (e) { out.push(e.code + ' ' + e.message); }
+      out.push((await new Config().hash(${JSON.stringify(model)})).size);
+      console.log(JSON.stringify(out));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, MODEL_SIGNING_NATIVE: '0' },
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual([
+      'turned off by MODEL_SIGNING_NATIVE=0',
+      'INVALID_ARGUMENT The native hashing engine is not available: turned off by MODEL_SIGNING_NATIVE=0',
+      10,
+    ]);
+  });
+});
