@@ -4,7 +4,7 @@ import type { HashAlgorithm } from '@model-signing/manifest';
 import type { HashingError } from './errors.js';
 import type { HashTask } from './file-io.js';
 import { type NativeAddon, type NativeJobResult, nativeError } from './native.js';
-import type { BatchResult, HashSettings, QueuedBatch } from './pool.js';
+import { type BatchResult, enqueue, type HashSettings, type QueuedBatch } from './pool.js';
 import { PROBE_BYTES } from './protocol.js';
 
 const ALGORITHM_NUMBERS: Readonly<Record<HashAlgorithm, number>> = { sha256: 0, blake2b: 1, blake3: 2 };
@@ -66,11 +66,7 @@ export class NativePool implements HashingPool {
     small: boolean,
     probe = false,
   ): Promise<BatchResult> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ settings, tasks, small: small || probe, probe, resolve, reject });
-      this.#pump();
-    });
+    return enqueue(this.#queue, this.#failure, { settings, tasks, small, probe }, () => this.#pump());
   }
 
   #wide(job: Job): boolean {

@@ -148,6 +148,23 @@ export interface QueuedBatch {
 
 type Job = QueuedBatch;
 
+/**
+ * Adds a batch to a pool's `queue` (a probe counts as small) and lets the pool start what it can; the promise
+ * settles with the batch, or rejects at once when the pool has already failed.
+ */
+export function enqueue(
+  queue: QueuedBatch[],
+  failure: HashingError | null,
+  batch: Pick<QueuedBatch, 'settings' | 'tasks' | 'small' | 'probe'>,
+  pump: () => void,
+): Promise<BatchResult> {
+  if (failure) return Promise.reject(failure);
+  return new Promise((resolve, reject) => {
+    queue.push({ ...batch, small: batch.small || batch.probe, resolve, reject });
+    pump();
+  });
+}
+
 interface Slot {
   /** The thread, or null for the calling thread. */
   readonly worker: Worker | null;
@@ -221,11 +238,7 @@ export class WorkerPool {
     small: boolean,
     probe = false,
   ): Promise<BatchResult> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ settings, tasks, small: small || probe, probe, resolve, reject });
-      this.#pump();
-    });
+    return enqueue(this.#queue, this.#failure, { settings, tasks, small, probe }, () => this.#pump());
   }
 
   #pump(): void {
