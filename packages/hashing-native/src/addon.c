@@ -3,6 +3,7 @@
    boot and nothing is done per file in JavaScript. Node-API (not V8) so that one build serves every
    Node.js >= 22. The hashing itself is in file_digest.c and blake3_tree.c. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -180,8 +181,13 @@ static void *job_thread(void *data) {
   // the environment is going away the call is refused, and the job is freed here.
   napi_threadsafe_function done = j->done;
   env_state *state = j->state;
-  if (napi_call_threadsafe_function(done, j, napi_tsfn_blocking) != napi_ok) free_job(j);
-  napi_release_threadsafe_function(done, napi_tsfn_release);
+  // A refused call (napi_closing) also gives up this thread's hold on the function, which may be gone at once:
+  // it must not be released then.
+  if (napi_call_threadsafe_function(done, j, napi_tsfn_blocking) == napi_ok) {
+    napi_release_threadsafe_function(done, napi_tsfn_release);
+  } else {
+    free_job(j);
+  }
   pthread_mutex_lock(&state->lock);
   if (--state->running == 0) pthread_cond_broadcast(&state->idle);
   pthread_mutex_unlock(&state->lock);
@@ -212,28 +218,29 @@ static const char *stage_name(ms_stage stage) {
 }
 
 // An Error shaped like Node's file-system errors (code, errno, syscall), plus the index of the failed path.
+// NULL when the environment can no longer run JavaScript (a worker being terminated).
 static napi_value errno_error(napi_env env, int error, ms_stage stage, int64_t index) {
-  napi_value message, code, result, value;
-  napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &message);
-  napi_create_string_utf8(env, uv_err_name(-error), NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, message, &result);
+  napi_value message = NULL, code = NULL, result = NULL, value = NULL;
+  if (napi_create_string_utf8(env, strerror(error), NAPI_AUTO_LENGTH, &message) != napi_ok ||
+      napi_create_string_utf8(env, uv_err_name(-error), NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_error(env, code, message, &result) != napi_ok)
+    return NULL;
   napi_set_named_property(env, result, "code", code);
-  napi_create_int32(env, -error, &value);
-  napi_set_named_property(env, result, "errno", value);
-  napi_create_string_utf8(env, stage_name(stage), NAPI_AUTO_LENGTH, &value);
-  napi_set_named_property(env, result, "syscall", value);
-  napi_create_int64(env, index, &value);
-  napi_set_named_property(env, result, "index", value);
+  if (napi_create_int32(env, -error, &value) == napi_ok) napi_set_named_property(env, result, "errno", value);
+  if (napi_create_string_utf8(env, stage_name(stage), NAPI_AUTO_LENGTH, &value) == napi_ok)
+    napi_set_named_property(env, result, "syscall", value);
+  if (napi_create_int64(env, index, &value) == napi_ok) napi_set_named_property(env, result, "index", value);
   return result;
 }
 
+// NULL when the environment can no longer run JavaScript (a worker being terminated).
 static napi_value copy_to_typed_array(napi_env env, napi_typedarray_type type, const void *data, size_t bytes,
                                       size_t length) {
-  napi_value buffer, array;
-  void *target;
-  napi_create_arraybuffer(env, bytes, &target, &buffer);
+  napi_value buffer = NULL, array = NULL;
+  void *target = NULL;
+  if (napi_create_arraybuffer(env, bytes, &target, &buffer) != napi_ok || (bytes > 0 && !target)) return NULL;
   if (bytes > 0) memcpy(target, data, bytes);
-  napi_create_typedarray(env, type, length, buffer, 0, &array);
+  if (napi_create_typedarray(env, type, length, buffer, 0, &array) != napi_ok) return NULL;
   return array;
 }
 
@@ -242,27 +249,29 @@ static void job_done(napi_env env, napi_value callback, void *context, void *dat
   (void)callback;
   (void)context;
   job *j = data;
+  // Every value is checked: in an environment that is shutting down (a worker being terminated) the calls
+  // fail, and the promise is then simply left unsettled; nobody can await it any more.
   if (env) {
     if (j->error) {
-      napi_reject_deferred(env, j->deferred, errno_error(env, j->error, j->stage, j->index));
+      napi_value error = errno_error(env, j->error, j->stage, j->index);
+      if (error) napi_reject_deferred(env, j->deferred, error);
     } else {
       size_t digest_size = ms_digest_size(j->algorithm);
-      napi_value result, value;
-      napi_create_object(env, &result);
-      napi_set_named_property(env, result, "digests",
-                              copy_to_typed_array(env, napi_uint8_array, j->digests, digest_size * j->count,
-                                                  digest_size * j->count));
+      napi_value result = NULL, digests = NULL, sizes = NULL, bytes = NULL;
+      digests = copy_to_typed_array(env, napi_uint8_array, j->digests, digest_size * j->count,
+                                    digest_size * j->count);
       if (j->sizes) {
-        napi_set_named_property(env, result, "sizes",
-                                copy_to_typed_array(env, napi_float64_array, j->sizes, sizeof(double) * j->count,
-                                                    j->count));
-      } else {
-        napi_get_null(env, &value);
-        napi_set_named_property(env, result, "sizes", value);
+        sizes = copy_to_typed_array(env, napi_float64_array, j->sizes, sizeof(double) * j->count, j->count);
+      } else if (napi_get_null(env, &sizes) != napi_ok) {
+        sizes = NULL;
       }
-      napi_create_double(env, (double)j->bytes, &value);
-      napi_set_named_property(env, result, "bytes", value);
-      napi_resolve_deferred(env, j->deferred, result);
+      if (digests && sizes && napi_create_double(env, (double)j->bytes, &bytes) == napi_ok &&
+          napi_create_object(env, &result) == napi_ok) {
+        napi_set_named_property(env, result, "digests", digests);
+        napi_set_named_property(env, result, "sizes", sizes);
+        napi_set_named_property(env, result, "bytes", bytes);
+        napi_resolve_deferred(env, j->deferred, result);
+      }
     }
     napi_delete_reference(env, j->control_ref);
   }
@@ -347,8 +356,11 @@ static napi_value start_job(napi_env env, job *j, napi_value control) {
     j->stage = MS_AT_READ;
     j->index = 0;
     napi_threadsafe_function done = j->done;
-    napi_call_threadsafe_function(done, j, napi_tsfn_nonblocking);
-    napi_release_threadsafe_function(done, napi_tsfn_release);
+    if (napi_call_threadsafe_function(done, j, napi_tsfn_nonblocking) == napi_ok) {
+      napi_release_threadsafe_function(done, napi_tsfn_release);
+    } else {
+      free_job(j);
+    }
   }
   return promise;
 }
@@ -482,7 +494,18 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
 }
 #endif
 
+// Job threads are detached: one may still be returning from the addon's code when the environment that started
+// it is gone, and Node unloads an addon once no environment uses it. Loading ourselves once more with
+// RTLD_NODELETE keeps the code mapped for the life of the process.
+static void keep_loaded(void) {
+  Dl_info info;
+  if (dladdr((void *)&keep_loaded, &info) && info.dli_fname) dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
+static pthread_once_t kept_loaded = PTHREAD_ONCE_INIT;
+
 static napi_value init(napi_env env, napi_value exports) {
+  pthread_once(&kept_loaded, keep_loaded);
   napi_value value;
   env_state *state = calloc(1, sizeof(env_state));
   if (!state) return throw_type_error(env, "hashing-native: out of memory");
