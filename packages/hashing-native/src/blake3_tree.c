@@ -10,13 +10,10 @@
    blake3_hash_many (many equal-length inputs at once, e.g. 16 chunks with AVX-512) and
    blake3_compress_in_place (one block). Every subtree of the left-balanced tree is itself left-balanced and
    starts at a known chunk index, so disjoint subtrees can be hashed independently, on different threads. */
-// pread and off_t under -std=c11.
-#define _POSIX_C_SOURCE 200809L
 #include "blake3_tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>

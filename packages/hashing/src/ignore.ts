@@ -52,7 +52,7 @@ export class IgnoreSet {
    * way).
    */
   hasChild(relative: string): boolean {
-    return this.#entries.size > 0 && (this.#entries.has(relative) || this.#entries.has('.'));
+    return this.#entries.has(relative);
   }
 
   /** True when the model-relative path `relative` (`.` for the model itself) is ignored. */

@@ -102,16 +102,14 @@ export class NativePool implements HashingPool {
     const control = new Float64Array(2);
     const wide = this.#wide(job);
     const { algorithm } = job.settings;
-    const paths = job.tasks.map((task) => task.path);
-    // One string for the whole batch: the addon converts it once rather than once per path.
-    const joined = paths.join('\0');
     let started: Promise<NativeJobResult>;
     try {
       started = wide
-        ? this.#native.blake3File!(paths[0]!, this.#count, false, control)
+        ? this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control)
         : this.#native.hashBatch(
             ALGORITHM_NUMBERS[algorithm],
-            joined,
+            // One string for the whole batch: the addon converts it once rather than once per path.
+            job.tasks.map((task) => task.path).join('\0'),
             wholeFiles(job.tasks) ? null : ranges(job.tasks),
             job.probe ? PROBE_BYTES : 0,
             // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
