@@ -13,6 +13,7 @@ import {
   type Pkcs11CertificateSignerOptions,
   type Pkcs11SignerOptions,
 } from './pkcs11.js';
+import { signStatement } from './sign-statement.js';
 import type { BundleJson, ModelSigner, SigningMethod } from './signer.js';
 import { createSigstoreSigner, type SigstoreSignerOptions } from './sigstore/index.js';
 import { withSpan } from './telemetry.js';
@@ -180,19 +181,7 @@ export class Config {
           `The model ${modelPath} has no file to sign (after ignored paths); allow empty models explicitly to sign it anyway`,
         );
       }
-      let bundle: BundleJson;
-      try {
-        bundle = await signer.sign(statementBytes(manifest));
-      } catch (error) {
-        if (error instanceof SigningError) throw error;
-        throw new SigningError(
-          'SIGN_ERROR',
-          `Signing with the ${signer.method} method failed: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
+      const bundle = await signStatement(signer, statementBytes(manifest));
       return { manifest, bundle, method: signer.method };
     } finally {
       await signer.close?.();

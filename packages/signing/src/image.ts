@@ -6,6 +6,7 @@
 import type { Manifest } from '@model-signing/manifest';
 import * as oci from '@model-signing/oci';
 import { SigningError } from './errors.js';
+import { signStatement } from './sign-statement.js';
 import type { BundleJson, ModelSigner, SigningMethod } from './signer.js';
 import { withSpan } from './telemetry.js';
 
@@ -46,18 +47,7 @@ async function withSigner<T>(source: SignerSource, run: (signer: ModelSigner) =>
 
 function signWith(signer: ModelSigner) {
   return async (statement: Uint8Array): Promise<Uint8Array> => {
-    try {
-      return bundleBytes(await signer.sign(statement));
-    } catch (error) {
-      if (error instanceof SigningError) throw error;
-      throw new SigningError(
-        'SIGN_ERROR',
-        `Signing with the ${signer.method} method failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    return bundleBytes(await signStatement(signer, statement));
   };
 }
 
