@@ -7,7 +7,21 @@ import { absolute } from '../common.js';
 import { UsageError } from '../errors.js';
 import { CommandError, emit, failWith } from '../output.js';
 
-const PREFIX = 'Verification failed with error: ';
+/** What every verification failure message starts with, as the Python CLI prints it. */
+export const PREFIX = 'Verification failed with error: ';
+
+/**
+ * A verification failure as the CLI reports it: the message after the common prefix, one line per extra,
+ * missing or changed file, the code and details for --json. Other errors are returned as they are.
+ */
+export function asCommandError(error: unknown): unknown {
+  if (!(error instanceof VerificationError)) return error;
+  return new CommandError(`${PREFIX}${error.message}`, {
+    details: error.detailLines(),
+    code: error.code,
+    data: error.details,
+  });
+}
 
 /**
  * Verifies an image target (spec §1.9–§1.10) with the verifier `configure` sets and prints the fork's lines
@@ -46,12 +60,7 @@ export async function runVerifyImage(
         checkLayerContents: options.checkLayerContents,
       });
     } catch (error) {
-      if (!(error instanceof VerificationError)) throw error;
-      throw new CommandError(`${PREFIX}${error.message}`, {
-        details: error.detailLines(),
-        code: error.code,
-        data: error.details,
-      });
+      throw asCommandError(error);
     }
   });
   const lines = [...result.warnings];

@@ -1,16 +1,14 @@
 import * as hashing from '@model-signing/hashing';
-import { Config, VerificationError, type VerificationResult } from '@model-signing/verifying';
+import { Config, type VerificationResult } from '@model-signing/verifying';
 import { type ImageVerifyCliOptions, requireLocalSignature } from '../commands/image-verify.js';
 import type { VerifyOptions } from '../commands/verify-key.js';
 import { absolute } from '../common.js';
-import { CommandError, emit, failWith } from '../output.js';
+import { emit, failWith } from '../output.js';
 import { detectTarget } from '../target.js';
-import { runVerifyImage } from './verify-image.js';
+import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
 export type ConfigureVerifier = (config: Config) => Config;
-
-const PREFIX = 'Verification failed with error: ';
 
 /**
  * Runs one `verify` method: `configure` sets the verifier; the recorded serialization decides how the model
@@ -33,12 +31,7 @@ export async function runVerify(
         .setIgnoreUnsignedFiles(options.ignoreUnsignedFiles);
       return await config.verify(modelPath, options.signature);
     } catch (error) {
-      if (!(error instanceof VerificationError)) throw error;
-      throw new CommandError(`${PREFIX}${error.message}`, {
-        details: error.detailLines(),
-        code: error.code,
-        data: error.details,
-      });
+      throw asCommandError(error);
     }
   });
   emit(options.json, [...result.warnings, 'Verification succeeded'], {
