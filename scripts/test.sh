@@ -14,7 +14,12 @@ status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # One plain closing line, whatever the reporter printed above.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const fs = require("fs");
+  if (!fs.existsSync(process.argv[1])) {
+    console.log("tests: vitest stopped before writing its report; see the error above");
+    process.exit(0);
+  }
+  const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' "$report" || true
