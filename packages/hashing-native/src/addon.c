@@ -16,13 +16,20 @@
 #include <uv.h>
 
 #include "file_digest.h"
+#include "tree_list.h"
 #ifdef MS_HAVE_BLAKE3
 #include "blake3_tree.h"
 #endif
 
 #define READ_BUFFER_SIZE (1u << 20)
 
-typedef enum { JOB_BATCH, JOB_BLAKE3_FILE } job_kind;
+typedef enum { JOB_BATCH, JOB_BLAKE3_FILE, JOB_LIST, JOB_CHUNK } job_kind;
+
+/* Entries of a listing handed to JavaScript before the listing is over. */
+typedef struct {
+  job_kind kind; /* JOB_CHUNK: what the thread-safe function is given is either this or a job */
+  ms_tree tree;
+} list_chunk;
 
 /* Per JavaScript environment (the main thread, each worker thread): its running jobs. A job reads and writes
    its control array, which lives in that environment's heap; when the environment goes away (a worker
@@ -46,6 +53,14 @@ typedef struct {
   size_t probe_bytes;
   int no_follow;
   uint32_t threads; /* BLAKE3 of one file */
+  /* A listing: the ignore paths (pointers into one block, sorted), how many files get their size, the result. */
+  char *ignore_block;
+  const char **ignore;
+  size_t ignore_count;
+  size_t sized_files;
+  ms_tree tree;
+  ms_tree_options *list_options;
+  int refused; /* the thread-safe function refused a call: the environment is going away */
   /* Results. */
   uint8_t *digests;
   double *sizes;
@@ -70,6 +85,9 @@ static void free_job(job *j) {
   free(j->ranges);
   free(j->digests);
   free(j->sizes);
+  free(j->ignore_block);
+  free(j->ignore);
+  ms_tree_free(&j->tree);
   free(j);
 }
 
@@ -171,9 +189,41 @@ static void run_blake3_file(job *j) {
 }
 #endif
 
+static int list_cancelled(void *context) {
+  return cancelled(context);
+}
+
+// The first entries go out soon, so that hashing starts at once; later chunks are larger, to cost fewer calls.
+#define FIRST_CHUNK_ENTRIES 256
+#define LARGEST_CHUNK_ENTRIES 8192
+
+static void post_chunk(void *context, ms_tree *tree) {
+  job *j = context;
+  if (j->list_options->chunk_entries < LARGEST_CHUNK_ENTRIES) j->list_options->chunk_entries *= 2;
+  if (j->refused || closing(j)) return;
+  list_chunk *chunk = calloc(1, sizeof *chunk);
+  if (!chunk) return; /* the entries stay in the listing and go out with the next chunk */
+  chunk->kind = JOB_CHUNK;
+  ms_tree_take(tree, &chunk->tree);
+  if (napi_call_threadsafe_function(j->done, chunk, napi_tsfn_blocking) != napi_ok) {
+    j->refused = 1;
+    ms_tree_free(&chunk->tree);
+    free(chunk);
+  }
+}
+
+static void run_list(job *j) {
+  ms_tree_options options = {j->paths[0], j->ignore,   j->ignore_count,     j->sized_files,
+                              list_cancelled, post_chunk, FIRST_CHUNK_ENTRIES, j};
+  j->list_options = &options;
+  j->error = ms_list_tree(&options, &j->tree);
+  j->list_options = NULL;
+}
+
 static void *job_thread(void *data) {
   job *j = data;
   if (j->kind == JOB_BATCH) run_batch(j);
+  else if (j->kind == JOB_LIST) run_list(j);
 #ifdef MS_HAVE_BLAKE3
   else run_blake3_file(j);
 #endif
@@ -183,7 +233,7 @@ static void *job_thread(void *data) {
   env_state *state = j->state;
   // A refused call (napi_closing) also gives up this thread's hold on the function, which may be gone at once:
   // it must not be released then.
-  if (napi_call_threadsafe_function(done, j, napi_tsfn_blocking) == napi_ok) {
+  if (!j->refused && napi_call_threadsafe_function(done, j, napi_tsfn_blocking) == napi_ok) {
     napi_release_threadsafe_function(done, napi_tsfn_release);
   } else {
     free_job(j);
@@ -213,6 +263,8 @@ static const char *stage_name(ms_stage stage) {
       return "read";
     case MS_AT_STAT:
       return "fstat";
+    case MS_AT_LIST:
+      return "scandir";
   }
   return "read";
 }
@@ -244,14 +296,61 @@ static napi_value copy_to_typed_array(napi_env env, napi_typedarray_type type, c
   return array;
 }
 
+// Calls the listing's onChunk(names, kinds, sizes) with the entries of one chunk.
+static void deliver_chunk(napi_env env, napi_value callback, list_chunk *chunk) {
+  ms_tree *tree = &chunk->tree;
+  napi_value argv[3], global;
+  if (!callback || napi_get_global(env, &global) != napi_ok ||
+      napi_create_string_utf8(env, tree->names ? tree->names : "", tree->names_length, &argv[0]) != napi_ok)
+    return;
+  argv[1] = copy_to_typed_array(env, napi_uint8_array, tree->kinds, tree->count, tree->count);
+  argv[2] = copy_to_typed_array(env, napi_float64_array, tree->sizes, sizeof(double) * tree->count, tree->count);
+  if (argv[1] && argv[2]) napi_call_function(env, global, callback, 3, argv, NULL);
+}
+
+// A listing resolves even when a directory could not be listed: with the entries before it and `error`.
+static void settle_list(napi_env env, job *j) {
+  ms_tree *tree = &j->tree;
+  napi_value result = NULL, names = NULL, kinds = NULL, sizes = NULL, error = NULL;
+  if (napi_create_string_utf8(env, tree->names ? tree->names : "", tree->names_length, &names) != napi_ok)
+    return;
+  kinds = copy_to_typed_array(env, napi_uint8_array, tree->kinds, tree->count, tree->count);
+  sizes = copy_to_typed_array(env, napi_float64_array, tree->sizes, sizeof(double) * tree->count, tree->count);
+  if (tree->error) {
+    error = errno_error(env, tree->error, MS_AT_LIST, 0);
+    napi_value path = NULL;
+    if (error && napi_create_string_utf8(env, tree->error_path, NAPI_AUTO_LENGTH, &path) == napi_ok)
+      napi_set_named_property(env, error, "path", path);
+    else
+      error = NULL;
+  } else if (napi_get_null(env, &error) != napi_ok) {
+    error = NULL;
+  }
+  if (!kinds || !sizes || !error || napi_create_object(env, &result) != napi_ok) return;
+  napi_set_named_property(env, result, "names", names);
+  napi_set_named_property(env, result, "kinds", kinds);
+  napi_set_named_property(env, result, "sizes", sizes);
+  napi_set_named_property(env, result, "error", error);
+  napi_resolve_deferred(env, j->deferred, result);
+}
+
 // Back on the JavaScript thread: settle the promise and free the job.
 static void job_done(napi_env env, napi_value callback, void *context, void *data) {
-  (void)callback;
   (void)context;
+  if (*(job_kind *)data == JOB_CHUNK) {
+    list_chunk *chunk = data;
+    if (env) deliver_chunk(env, callback, chunk);
+    ms_tree_free(&chunk->tree);
+    free(chunk);
+    return;
+  }
   job *j = data;
   // Every value is checked: in an environment that is shutting down (a worker being terminated) the calls
   // fail, and the promise is then simply left unsettled; nobody can await it any more.
-  if (env) {
+  if (env && j->kind == JOB_LIST && !j->error) {
+    settle_list(env, j);
+    napi_delete_reference(env, j->control_ref);
+  } else if (env) {
     if (j->error) {
       napi_value error = errno_error(env, j->error, j->stage, j->index);
       if (error) napi_reject_deferred(env, j->deferred, error);
@@ -276,6 +375,10 @@ static void job_done(napi_env env, napi_value callback, void *context, void *dat
     napi_delete_reference(env, j->control_ref);
   }
   free_job(j);
+}
+
+static int by_string(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static napi_value throw_type_error(napi_env env, const char *message) {
@@ -321,7 +424,7 @@ static int is_nullish(napi_env env, napi_value value) {
 }
 
 // Starts `j` on a thread of its own and returns its promise; frees `j` and throws when that is impossible.
-static napi_value start_job(napi_env env, job *j, napi_value control) {
+static napi_value start_job(napi_env env, job *j, napi_value control, napi_value callback) {
   napi_value promise, name;
   if (napi_create_reference(env, control, 1, &j->control_ref) != napi_ok) {
     free_job(j);
@@ -329,7 +432,7 @@ static napi_value start_job(napi_env env, job *j, napi_value control) {
   }
   napi_create_promise(env, &j->deferred, &promise);
   napi_create_string_utf8(env, "model-signing hashing", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, job_done, &j->done) !=
+  if (napi_create_threadsafe_function(env, callback, NULL, name, 0, 1, NULL, NULL, NULL, job_done, &j->done) !=
       napi_ok) {
     napi_delete_reference(env, j->control_ref);
     free_job(j);
@@ -451,7 +554,7 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
       }
     }
   }
-  return start_job(env, j, argv[5]);
+  return start_job(env, j, argv[5], NULL);
 }
 
 #ifdef MS_HAVE_BLAKE3
@@ -490,9 +593,66 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
   bool no_follow = false;
   napi_get_value_bool(env, argv[2], &no_follow);
   j->no_follow = no_follow;
-  return start_job(env, j, argv[3]);
+  return start_job(env, j, argv[3], NULL);
 }
 #endif
+
+/*
+ * listTree(root, ignore, sizedFiles, control, onChunk)
+ *   -> Promise<{ names: string, kinds: Uint8Array, sizes: Float64Array, error: Error & { path } | null }>
+ * Lists the directory `root` (absolute, symlink-free) in canonical order: relative paths separated (and ended)
+ * by NUL, a kind per entry (0 regular file, 1 symlink, 2 anything else; directories are descended into, not
+ * listed), and the size of the first `sizedFiles` regular files (-1 for the others). `ignore`: relative paths
+ * to leave out, NUL-separated. A directory that cannot be listed ends the listing with `error` (its errno code
+ * and relative `path`); EILSEQ there means a name that is not UTF-8. The first entries come through
+ * onChunk(names, kinds, sizes) while the listing goes on, in order; the promise holds the last ones.
+ */
+static napi_value list_tree(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) return throw_type_error(env, "listTree: 5 arguments expected");
+  napi_valuetype callback_type;
+  if (napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function)
+    return throw_type_error(env, "listTree: onChunk must be a function");
+  double *control = NULL;
+  size_t control_length = 0;
+  if (!get_float64_array(env, argv[3], &control, &control_length) || control_length < 2)
+    return throw_type_error(env, "listTree: control must be a Float64Array(2)");
+  job *j = calloc(1, sizeof(job));
+  if (!j) return throw_type_error(env, "listTree: out of memory");
+  j->kind = JOB_LIST;
+  j->count = 1;
+  j->control = control;
+  j->paths = calloc(1, sizeof(char *));
+  if (!j->paths || !(j->paths[0] = copy_path(env, argv[0]))) {
+    free_job(j);
+    return throw_type_error(env, "listTree: root must be a string without NUL characters");
+  }
+  size_t length = 0;
+  j->ignore_block = copy_string(env, argv[1], &length);
+  if (!j->ignore_block) {
+    free_job(j);
+    return throw_type_error(env, "listTree: ignore must be a NUL-separated string");
+  }
+  for (size_t i = 0; i < length; i++) j->ignore_count += j->ignore_block[i] == '\0';
+  if (length > 0 && j->ignore_block[length - 1] != '\0') j->ignore_count++;
+  j->ignore = calloc(j->ignore_count ? j->ignore_count : 1, sizeof(char *));
+  if (!j->ignore) {
+    free_job(j);
+    return throw_type_error(env, "listTree: out of memory");
+  }
+  const char *next = j->ignore_block;
+  for (size_t i = 0; i < j->ignore_count; i++) {
+    j->ignore[i] = next;
+    next += strlen(next) + 1;
+  }
+  qsort(j->ignore, j->ignore_count, sizeof(char *), by_string);
+  double sized = 0;
+  napi_get_value_double(env, argv[2], &sized);
+  j->sized_files = sized >= (double)SIZE_MAX ? SIZE_MAX : sized > 0 ? (size_t)sized : 0;
+  return start_job(env, j, argv[3], argv[4]);
+}
 
 // Job threads are detached: one may still be returning from the addon's code when the environment that started
 // it is gone, and Node unloads an addon once no environment uses it. Loading ourselves once more with
@@ -516,6 +676,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_add_env_cleanup_hook(env, on_env_cleanup, state);
   napi_create_function(env, "hashBatch", NAPI_AUTO_LENGTH, hash_batch, NULL, &value);
   napi_set_named_property(env, exports, "hashBatch", value);
+  napi_create_function(env, "listTree", NAPI_AUTO_LENGTH, list_tree, NULL, &value);
+  napi_set_named_property(env, exports, "listTree", value);
 #ifdef MS_HAVE_BLAKE3
   napi_create_function(env, "blake3File", NAPI_AUTO_LENGTH, blake3_file, NULL, &value);
   napi_set_named_property(env, exports, "blake3File", value);

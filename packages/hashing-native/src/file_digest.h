@@ -25,7 +25,7 @@ typedef struct {
 } ms_digester;
 
 /** Where a failure happened, for the error message. */
-typedef enum { MS_AT_OPEN = 0, MS_AT_READ = 1, MS_AT_STAT = 2 } ms_stage;
+typedef enum { MS_AT_OPEN = 0, MS_AT_READ = 1, MS_AT_STAT = 2, MS_AT_LIST = 3 } ms_stage;
 
 /** Digest length in bytes, or 0 when the algorithm is not compiled in. */
 size_t ms_digest_size(ms_algorithm algorithm);

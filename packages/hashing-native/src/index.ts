@@ -36,7 +36,7 @@ export interface NativeFileError extends Error {
   readonly code: string;
   /** The negated errno value, as in Node's errors. */
   readonly errno: number;
-  /** The call that failed: `open`, `read` or `fstat`. */
+  /** The call that failed: `open`, `read`, `fstat`, or `scandir` for a listing. */
   readonly syscall: string;
   /** The index of the failed path in the batch. */
   readonly index: number;
@@ -80,8 +80,44 @@ export interface NativeHashing {
     noFollow: boolean,
     control: Float64Array,
   ) => Promise<NativeBatchResult>;
+  /**
+   * Lists the directory `root` (absolute, without symlinks) as `@model-signing/hashing` walks a model: every
+   * entry below it in the manifest's canonical order (format spec §3.5), directories descended into (never
+   * through a symlink) rather than listed. The first entries come through `onChunk` while the rest is listed,
+   * in order; the promise holds the last ones.
+   *
+   * @param ignore relative paths to leave out, with what lies beneath them, separated by NUL characters.
+   * @param sizedFiles the size is taken for this many regular files, the first ones listed (`Infinity`: all).
+   * @param control see {@link NativeHashing}; setting `control[1]` ends the listing with `ECANCELED`.
+   * @returns the last entries, and `error` when a directory could not be listed (the listing ends there).
+   */
+  listTree(
+    root: string,
+    ignore: string,
+    sizedFiles: number,
+    control: Float64Array,
+    onChunk: (names: string, kinds: Uint8Array, sizes: Float64Array) => void,
+  ): Promise<NativeListing>;
   /** Whether BLAKE3 was built in (the build found the BLAKE3 C sources). */
   readonly blake3: boolean;
+}
+
+/** The kinds of listed entries ({@link NativeListing.kinds}). */
+export const LISTED_KINDS = { file: 0, symlink: 1, other: 2 } as const;
+
+/** Entries of {@link NativeHashing.listTree}: the last ones, or those of one chunk (`onChunk`). */
+export interface NativeListing {
+  /** Paths relative to the root, POSIX, each followed by a NUL character. */
+  readonly names: string;
+  /** Per entry, a value of {@link LISTED_KINDS}: a regular file, a symlink, or anything else. */
+  readonly kinds: Uint8Array;
+  /** Per entry, the size of a regular file when it was taken, else -1. */
+  readonly sizes: Float64Array;
+  /**
+   * Why the listing ended early: a {@link NativeFileError} (syscall `scandir`; `EILSEQ` for a name that is not
+   * UTF-8, `ECANCELED` when asked to stop) with the relative `path` of the directory (`.` for the root).
+   */
+  readonly error: (NativeFileError & { readonly path: string }) | null;
 }
 
 /** Why the addon is or is not in use. */

@@ -16,7 +16,7 @@ import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
 import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
-import { loadNativeAddon, type NativeAddon, nativeEngine } from './native.js';
+import { loadNativeAddon, type NativeAddon, nativeEngine, nativeLister } from './native.js';
 import type { HashProgress } from './progress.js';
 import { HashRun } from './scheduler.js';
 import { type ModelFile, walkModel } from './walk.js';
@@ -312,6 +312,8 @@ export class Config {
         signal: options.signal,
         needsSize: () => run.needsSize(),
         onFile: (file, count, bytes) => run.add(file, count, bytes),
+        lister: native ? nativeLister(native) : undefined,
+        sizedFiles: run.sizedFiles,
       });
       const finishing = run.finish();
       options.onWalked?.();

@@ -1,6 +1,7 @@
 // The optional native engine, @model-signing/hashing-native, as this package loads it: an optional dependency,
 // so a missing or unbuilt addon only means the JavaScript engine (worker threads) does the hashing.
 import { fromFsError, HashingError, symlinkMessage } from './errors.js';
+import { type DirectoryLister, type ListedEntries, ListingFailure } from './walk.js';
 
 /** The result of one native job. */
 export interface NativeJobResult {
@@ -28,7 +29,71 @@ export interface NativeAddon {
     noFollow: boolean,
     control: Float64Array,
   ) => Promise<NativeJobResult>;
+  listTree?: (
+    root: string,
+    ignore: string,
+    sizedFiles: number,
+    control: Float64Array,
+    onChunk: (names: string, kinds: Uint8Array, sizes: Float64Array) => void,
+  ) => Promise<NativeListTail>;
   readonly blake3: boolean;
+}
+
+/** The last entries of a native listing, and why it ended early, if it did. */
+export interface NativeListTail {
+  readonly names: string;
+  readonly kinds: Uint8Array;
+  readonly sizes: Float64Array;
+  readonly error: (Error & { code: string; path: string }) | null;
+}
+
+function listedEntries(names: string, kinds: Uint8Array, sizes: Float64Array): ListedEntries {
+  // Every name ends with a NUL: the last piece of the split is empty.
+  return { names: names.split('\0', kinds.length), kinds, sizes };
+}
+
+/** The addon's directory listing as a {@link DirectoryLister}, when the addon has one. */
+export function nativeLister(native: NativeAddon): DirectoryLister | undefined {
+  const listTree = native.listTree;
+  if (!listTree) return undefined;
+  return async function* list(root, ignore, sizedFiles, signal) {
+    const control = new Float64Array(2);
+    const chunks: ListedEntries[] = [];
+    let wake: (() => void) | null = null;
+    let over = false;
+    const stop = () => {
+      control[1] = 1;
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    const listing = listTree(root, ignore.join('\0'), sizedFiles, control, (names, kinds, sizes) => {
+      chunks.push(listedEntries(names, kinds, sizes));
+      wake?.();
+    }).finally(() => {
+      over = true;
+      wake?.();
+    });
+    // Handled where it is awaited below; this only keeps an early stop from leaving it unhandled.
+    listing.catch(() => {});
+    try {
+      for (;;) {
+        while (chunks.length > 0) yield chunks.shift()!;
+        if (over) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+      const tail = await listing;
+      while (chunks.length > 0) yield chunks.shift()!;
+      yield listedEntries(tail.names, tail.kinds, tail.sizes);
+      if (tail.error) throw new ListingFailure(tail.error.code, tail.error.path, tail.error.message);
+    } finally {
+      // Stopped early (a failure met in the entries, or the caller gave up): the listing stops too.
+      stop();
+      signal?.removeEventListener('abort', stop);
+      await listing.catch(() => {});
+    }
+  };
 }
 
 /** Whether the native engine is in use, and why not when it is not. */

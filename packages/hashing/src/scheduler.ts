@@ -100,6 +100,13 @@ export class HashRun {
     return this.#options.method === 'shards' || this.#pool === null || this.#files < PROBE_AFTER_FILES;
   }
 
+  /** How many of the first files {@link needsSize} asks the size of, from the start of the walk. */
+  get sizedFiles(): number {
+    return this.#options.method === 'shards' || this.#pool === null
+      ? Number.POSITIVE_INFINITY
+      : PROBE_AFTER_FILES;
+  }
+
   /** Adds a file found by the walk (`files` and `bytes`: running totals of the walk). */
   add(file: ModelFile, files: number, bytes: number): void {
     if (this.#failure) throw this.#failure;

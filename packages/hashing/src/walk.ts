@@ -17,6 +17,53 @@ export interface ModelFile {
   readonly size: number;
 }
 
+/** What a listed entry is (the kinds of {@link ListedEntries.kinds}). */
+export const LISTED_FILE = 0;
+/** A symlink. */
+export const LISTED_LINK = 1;
+/** Anything else that is not a directory (directories are descended into, not listed). */
+export const LISTED_OTHER = 2;
+
+/** Consecutive entries of a directory listing, in canonical order (format spec §3.5). */
+export interface ListedEntries {
+  /** Paths relative to the listed directory, POSIX. */
+  readonly names: readonly string[];
+  /** Per entry: {@link LISTED_FILE}, {@link LISTED_LINK} or {@link LISTED_OTHER}. */
+  readonly kinds: Uint8Array;
+  /** Per entry: the size of a regular file when the listing took it, else -1. */
+  readonly sizes: Float64Array;
+}
+
+/** Why a listing ended early: a directory that could not be listed, or the listing was stopped. */
+export class ListingFailure extends Error {
+  /** The errno name: `EACCES`, `ENOENT`..., `ECANCELED` when stopped, `EILSEQ` for a name that is not UTF-8. */
+  readonly code: string;
+  /** The directory that could not be listed, relative to the listed one (`.` for itself). */
+  readonly path: string;
+
+  /** @param code the errno name; @param path the directory; @param message what the system said. */
+  constructor(code: string, path: string, message: string) {
+    super(message);
+    this.name = 'ListingFailure';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/**
+ * Lists a model directory outside JavaScript (the native engine), far cheaper than a directory entry object per
+ * file. It yields every entry below `root` in canonical order, leaving out the `ignore` paths (and what lies
+ * beneath them), with the size of the first `sizedFiles` regular files; after the entries before a directory
+ * that cannot be listed, it throws a {@link ListingFailure}, as it does soon after `signal` aborts. Stopping the
+ * iteration early stops the listing.
+ */
+export type DirectoryLister = (
+  root: string,
+  ignore: readonly string[],
+  sizedFiles: number,
+  signal?: AbortSignal,
+) => AsyncIterable<ListedEntries>;
+
 /** What to walk and how. */
 export interface WalkOptions {
   /** Follow symlinks (to files inside the model). */
@@ -35,6 +82,10 @@ export interface WalkOptions {
   readonly needsSize?: (() => boolean) | undefined;
   /** Told of each file found, with the running count of files and bytes. */
   readonly onFile?: ((file: ModelFile, files: number, bytes: number) => void) | undefined;
+  /** Lists the model directory instead of walking it here (same order, same outcome, less work). */
+  readonly lister?: DirectoryLister | undefined;
+  /** With a lister: how many of the first files it takes the size of (the others are sized when needed). */
+  readonly sizedFiles?: number | undefined;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -174,6 +225,58 @@ class Walker {
     }
   }
 
+  // The same walk from a listing: regular files come with their size or none (taken here when needsSize asks),
+  // anything else is looked at here as the walk looks at it.
+  async #walkFromListing(lister: DirectoryLister): Promise<void> {
+    const root = this.#root;
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    const needsSize = this.#options.needsSize;
+    try {
+      for await (const { names, kinds, sizes } of lister(
+        root,
+        this.#options.ignore.entries,
+        this.#options.sizedFiles ?? Number.POSITIVE_INFINITY,
+        this.#options.signal,
+      )) {
+        for (let i = 0; i < names.length; i++) {
+          if ((i & 255) === 0) await this.#breathe();
+          const relative = names[i]!;
+          const absolute = prefix + relative;
+          const size = sizes[i]!;
+          if (kinds[i] === LISTED_FILE && (size >= 0 || !needsSize?.())) {
+            this.#add({ relative, path: absolute, display: this.#display(relative), size });
+            continue;
+          }
+          let stats: Stats;
+          try {
+            stats = lstatSync(absolute);
+          } catch (error) {
+            throw fromFsError(error, this.#display(relative), 'read');
+          }
+          // A directory now where the listing saw something else: walked here, its entries come next anyway.
+          if (this.#visit(relative, absolute, stats) === 'directory')
+            await this.#walkDirectory(relative, absolute);
+        }
+      }
+    } catch (error) {
+      throw error instanceof ListingFailure ? this.#listingError(error) : error;
+    }
+  }
+
+  #listingError(failure: ListingFailure): HashingError {
+    const display = this.#display(failure.path);
+    if (failure.code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
+    if (failure.code === 'EILSEQ') {
+      // Node.js would read such a name with replacement characters, which name no file: the walk fails too.
+      return new HashingError(
+        'UNREADABLE',
+        `Cannot list directory '${display}': a name in it is not valid UTF-8`,
+        { cause: failure },
+      );
+    }
+    return fromFsError(failure, display, 'list directory');
+  }
+
   async #visitListed(names: readonly string[], single: boolean): Promise<void> {
     for (const name of names) {
       checkAborted(this.#options.signal);
@@ -248,6 +351,7 @@ class Walker {
       await this.#visitListed(this.#options.filesToHash, single);
     } else if (!this.#options.ignore.has('.')) {
       if (single) this.#visitRoot(true);
+      else if (this.#options.lister) await this.#walkFromListing(this.#options.lister);
       else await this.#walkDirectory('.', root);
     }
     return this.files;
