@@ -114,24 +114,14 @@ export class HashRun {
     const first = this.tasks.length;
     const { method, shardSize } = this.#options;
     if (file.size < 0) {
-      this.#push(
-        owner,
-        { path: file.path, display: file.display, start: 0, end: null },
-        -1,
-        fileResource(file.relative),
-      );
+      this.#push(owner, file, -1, fileResource(file.relative));
       this.#left[owner] = 1;
       this.#probe.push(first);
       if (this.#probe.length >= PROBE_TASKS) this.#flushProbe();
       return;
     }
     if (method === 'files') {
-      this.#push(
-        owner,
-        { path: file.path, display: file.display, start: 0, end: null },
-        file.size,
-        fileResource(file.relative),
-      );
+      this.#push(owner, file, file.size, fileResource(file.relative));
     } else {
       // Empty files have no shards and are absent from shard manifests (decision 5, as Python).
       for (let start = 0; start < file.size; start += shardSize) {

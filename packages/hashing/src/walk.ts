@@ -2,11 +2,12 @@ import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync
 import * as path from 'node:path';
 import { compareCodePoints, validateResourcePath } from '@model-signing/manifest';
 import { fromFsError, HashingError, notFileOrDirectoryMessage, symlinkMessage } from './errors.js';
+import type { HashTask } from './file-io.js';
 import type { IgnoreSet } from './ignore.js';
 import { relativeInside } from './paths.js';
 
-/** A regular file of the model that will be hashed. */
-export interface ModelFile {
+/** A regular file of the model that will be hashed; as a whole file (bytes 0 to EOF), also the task to do so. */
+export interface ModelFile extends HashTask {
   /** The resource path: POSIX, relative to the model, `.` for a single-file model. */
   readonly relative: string;
   /** The absolute path to read (symlinks resolved). */
@@ -15,6 +16,54 @@ export interface ModelFile {
   readonly display: string;
   /** Size in bytes when walked; -1 when the walk did not take it (see {@link WalkOptions.needsSize}). */
   readonly size: number;
+  readonly start: 0;
+  readonly end: null;
+}
+
+// Where the files of one walk are, and how the user names that place.
+class ModelPaths {
+  readonly #prefix: string;
+  readonly #displayPrefix: string;
+
+  constructor(root: string, displayRoot: string) {
+    this.#prefix = root.endsWith('/') ? root : `${root}/`;
+    this.#displayPrefix =
+      displayRoot === '.' ? '' : displayRoot.endsWith('/') ? displayRoot : `${displayRoot}/`;
+  }
+
+  absolute(relative: string): string {
+    return this.#prefix + relative;
+  }
+
+  // Plain concatenation onto the normalised model path: path.join per file is a measurable cost on large trees.
+  display(relative: string): string {
+    return this.#displayPrefix + relative;
+  }
+}
+
+// A file found where the walk looked, not through a symlink. Its two paths are made when asked (to read it, to
+// name it in an error) rather than kept: for a model of many small files, they were much of what the garbage
+// collector had to copy while the threads hashed.
+class FoundFile implements ModelFile {
+  readonly relative: string;
+  readonly size: number;
+  readonly start = 0;
+  readonly end = null;
+  readonly #paths: ModelPaths;
+
+  constructor(relative: string, size: number, paths: ModelPaths) {
+    this.relative = relative;
+    this.size = size;
+    this.#paths = paths;
+  }
+
+  get path(): string {
+    return this.#paths.absolute(this.relative);
+  }
+
+  get display(): string {
+    return this.#paths.display(this.relative);
+  }
 }
 
 /** What a listed entry is (the kinds of {@link ListedEntries.kinds}). */
@@ -98,6 +147,7 @@ class Walker {
   readonly #modelPath: string;
   readonly #options: WalkOptions;
   #root = '';
+  #paths = new ModelPaths('/', '.');
   readonly files: ModelFile[] = [];
   #bytes = 0;
   #lastBreath = performance.now();
@@ -115,13 +165,8 @@ class Walker {
     this.#options.onFile?.(file, this.files.length, this.#bytes);
   }
 
-  // Plain concatenation onto the normalised model path: path.join per file is a measurable cost on large trees.
   #display(relative: string): string {
-    if (relative === '.') return this.#modelPath;
-    if (this.#displayRoot === '.') return relative;
-    return this.#displayRoot.endsWith('/')
-      ? this.#displayRoot + relative
-      : `${this.#displayRoot}/${relative}`;
+    return relative === '.' ? this.#modelPath : this.#paths.display(relative);
   }
 
   // Resolves an allowed symlink; it must not dangle, loop, or leave the model.
@@ -167,7 +212,11 @@ class Walker {
       if (stats.isDirectory()) return 'skip';
     }
     if (stats.isFile()) {
-      this.#add({ relative, path: real, display, size: stats.size });
+      this.#add(
+        real === absolute && absolute === this.#paths.absolute(relative)
+          ? new FoundFile(relative, stats.size, this.#paths)
+          : { relative, path: real, display, size: stats.size, start: 0, end: null },
+      );
       return undefined;
     }
     if (stats.isDirectory()) return 'directory';
@@ -205,12 +254,7 @@ class Walker {
       // One lstat per file is most of the walk's cost on a tree of small files; the directory entry already
       // says "regular file", and the reader opens it without following links.
       if (needsSize && entry.isFile() && !needsSize()) {
-        this.#add({
-          relative: childRelative,
-          path: childAbsolute,
-          display: this.#display(childRelative),
-          size: -1,
-        });
+        this.#add(new FoundFile(childRelative, -1, this.#paths));
         continue;
       }
       let stats: Stats;
@@ -244,7 +288,7 @@ class Walker {
           const absolute = prefix + relative;
           const size = sizes[i]!;
           if (kinds[i] === LISTED_FILE && (size >= 0 || !needsSize?.())) {
-            this.#add({ relative, path: absolute, display: this.#display(relative), size });
+            this.#add(new FoundFile(relative, size, this.#paths));
             continue;
           }
           let stats: Stats;
@@ -317,7 +361,14 @@ class Walker {
   #visitRoot(single: boolean): void {
     if (single) {
       const stats = statSync(this.#root);
-      this.#add({ relative: '.', path: this.#root, display: this.#modelPath, size: stats.size });
+      this.#add({
+        relative: '.',
+        path: this.#root,
+        display: this.#modelPath,
+        size: stats.size,
+        start: 0,
+        end: null,
+      });
     }
   }
 
@@ -343,6 +394,7 @@ class Walker {
       }
     }
     this.#root = root;
+    this.#paths = new ModelPaths(root, this.#displayRoot);
     if (!stats.isFile() && !stats.isDirectory()) {
       throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
     }
