@@ -31,6 +31,9 @@ export interface ResourceDescriptor {
   readonly digest: string;
 }
 
+// Set by Manifest.withSubject for the one constructor call it makes: items a manifest has already checked.
+let adopted: readonly ManifestItem[] | undefined;
+
 /**
  * The digests of every resource of a model, in canonical order, with the model's name and how it was hashed.
  * Two manifests are equal when their resources and digests are; the name and serialization are informative.
@@ -51,6 +54,11 @@ export class Manifest {
   constructor(modelName: string, items: Iterable<ManifestItem>, serialization: Serialization) {
     this.modelName = modelName;
     this.serialization = serialization;
+    if (adopted) {
+      this.#items = adopted;
+      adopted = undefined;
+      return;
+    }
     const sorted = [...items];
     // Walks and signed statements are usually in canonical order already: check before sorting.
     const byResource = (a: ManifestItem, b: ManifestItem) => compareResources(a.resource, b.resource);
@@ -115,6 +123,15 @@ export class Manifest {
   /** {@link rootDigest} as lower-case hex. */
   rootDigestHex(): string {
     return toHex(this.rootDigest());
+  }
+
+  /**
+   * The same resources and digests under another subject name and serialization record, without checking the
+   * items again (this manifest did when it was built).
+   */
+  withSubject(modelName: string, serialization: Serialization): Manifest {
+    adopted = this.#items;
+    return new Manifest(modelName, [], serialization);
   }
 
   /** True when both manifests have the same resources with the same algorithms and digests. */

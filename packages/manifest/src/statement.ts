@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ManifestError } from './errors.js';
 import { fromHex } from './hex.js';
 import { Manifest, type ManifestItem } from './manifest.js';
-import { fileResource, parseShardName, type Resource } from './resource.js';
+import { fileResource, parseShardName, type Resource, resourceName } from './resource.js';
 import { type Serialization, serializationFromJson, serializationToJson } from './serialization.js';
 
 /** The in-toto statement type. */
@@ -94,6 +94,18 @@ export interface SignedStatement {
    * `ManifestError` as {@link parseStatement} does. Computed once.
    */
   manifest(): Manifest;
+  /**
+   * Checks what can be checked of the resources without building the manifest (their fields, the hex digests,
+   * the root digest); throws the `ManifestError` {@link manifest} would throw for those.
+   */
+  check(): void;
+  /**
+   * The signed manifest when `actual` has exactly its resources, in the same order, with the same algorithms
+   * and digests: found in one pass, without building the signed items (verifying a model of many files), once
+   * {@link check} passes. Undefined when they differ in any way (or for the legacy predicate); {@link manifest}
+   * and `diffManifests` then say how.
+   */
+  matching(actual: Manifest): Manifest | undefined;
 }
 
 /**
@@ -110,7 +122,17 @@ export function readStatement(payload: Uint8Array | string): SignedStatement {
   const subjects = statement.subject;
   if (!Array.isArray(subjects)) return invalid('The statement has no subject list');
   if (statement.predicateType === LEGACY_DIGESTS_PREDICATE_TYPE) {
-    return once(LEGACY_SERIALIZATION, () => parseLegacyDigests(subjects));
+    let legacy: Manifest | undefined;
+    const manifest = () => {
+      legacy ??= parseLegacyDigests(subjects);
+      return legacy;
+    };
+    return {
+      serialization: LEGACY_SERIALIZATION,
+      manifest,
+      check: () => void manifest(),
+      matching: () => undefined,
+    };
   }
   if (statement.predicateType !== PREDICATE_TYPE) {
     invalid(`Predicate type mismatch, expected ${PREDICATE_TYPE}, got ${String(statement.predicateType)}`);
@@ -126,7 +148,7 @@ export function readStatement(payload: Uint8Array | string): SignedStatement {
   const serialization = serializationFromJson(predicate.serialization);
   const resources = predicate.resources;
   if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
-  return once(serialization, () => parseResources(modelName, expectedRoot, serialization, resources));
+  return new SignedResources(modelName, expectedRoot, serialization, resources);
 }
 
 /**
@@ -138,60 +160,105 @@ export function parseStatement(payload: Uint8Array | string): Manifest {
   return readStatement(payload).manifest();
 }
 
-function once(serialization: Serialization, read: () => Manifest): SignedStatement {
-  let manifest: Manifest | undefined;
-  return {
-    serialization,
-    manifest: () => {
-      manifest ??= read();
-      return manifest;
-    },
-  };
-}
+// The resources of a v1.0 statement, read in steps: their digests (decoded into one buffer, the root digest
+// checked), then, only when asked, the manifest with an object per item.
+class SignedResources implements SignedStatement {
+  readonly serialization: Serialization;
+  readonly #modelName: string;
+  readonly #expectedRoot: string;
+  readonly #resources: unknown[];
+  #digests: Buffer | undefined;
+  // Where each digest ends in #digests.
+  #ends: Uint32Array | undefined;
+  #manifest: Manifest | undefined;
 
-function parseResources(
-  modelName: string,
-  expectedRoot: string,
-  serialization: Serialization,
-  resources: unknown[],
-): Manifest {
-  // Messages are built only on failure: a statement of 20,000 resources would otherwise build 80,000.
-  let total = 0;
-  resources.forEach((entry, index) => {
-    if (!isRecord(entry)) invalid(`predicate.resources[${index}] is not an object`);
-    const { name, algorithm, digest } = entry;
-    if (typeof name !== 'string') requireString(name, `predicate.resources[${index}].name`);
-    if (typeof algorithm !== 'string') requireString(algorithm, `predicate.resources[${index}].algorithm`);
-    if (typeof digest !== 'string') requireString(digest, `predicate.resources[${index}].digest`);
-    total += Math.ceil((digest as string).length / 2);
-  });
-  // Every digest is decoded into one buffer, in payload order: that buffer is what the root digest covers, and
-  // each item's digest is a view of it (one object per digest instead of three).
-  const digests = Buffer.allocUnsafe(total);
-  let offset = 0;
-  const items: ManifestItem[] = (resources as Record<string, string>[]).map(({ name, algorithm, digest }) => {
-    // Node's decoder stops at the first pair that is not hex: fewer bytes than half the length means bad hex
-    // (or an odd length).
-    const written = digests.write(digest!, offset, 'hex');
-    if (written * 2 !== digest!.length) {
-      invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
-    }
-    const value = new Uint8Array(digests.buffer, digests.byteOffset + offset, written);
-    offset += written;
-    const resource: Resource =
-      serialization.method === 'shards' ? parseShardName(name!) : fileResource(name!);
-    return { resource, digest: { algorithm: algorithm!, value } };
-  });
-
-  // The root covers the resources in payload order; Python does not re-sort, neither do we.
-  const obtained = createHash('sha256').update(digests.subarray(0, offset)).digest('hex');
-  if (obtained !== expectedRoot) {
-    throw new ManifestError(
-      'INCONSISTENT_ROOT_DIGEST',
-      `Manifest is inconsistent. Root digest is ${expectedRoot}, but the included resources hash to ${obtained}`,
-    );
+  constructor(modelName: string, expectedRoot: string, serialization: Serialization, resources: unknown[]) {
+    this.serialization = serialization;
+    this.#modelName = modelName;
+    this.#expectedRoot = expectedRoot;
+    this.#resources = resources;
   }
-  return new Manifest(modelName, items, serialization);
+
+  check(): void {
+    if (this.#digests) return;
+    const resources = this.#resources;
+    // Messages are built only on failure: a statement of 20,000 resources would otherwise build 80,000.
+    let total = 0;
+    resources.forEach((entry, index) => {
+      if (!isRecord(entry)) invalid(`predicate.resources[${index}] is not an object`);
+      const { name, algorithm, digest } = entry;
+      if (typeof name !== 'string') requireString(name, `predicate.resources[${index}].name`);
+      if (typeof algorithm !== 'string') requireString(algorithm, `predicate.resources[${index}].algorithm`);
+      if (typeof digest !== 'string') requireString(digest, `predicate.resources[${index}].digest`);
+      total += Math.ceil((digest as string).length / 2);
+    });
+    // Every digest is decoded into one buffer, in payload order: that buffer is what the root digest covers, and
+    // each item's digest is a view of it.
+    const digests = Buffer.allocUnsafe(total);
+    const ends = new Uint32Array(resources.length);
+    let offset = 0;
+    (resources as Record<string, string>[]).forEach(({ name, digest }, index) => {
+      // Node's decoder stops at the first pair that is not hex: fewer bytes than half the length means bad hex
+      // (or an odd length).
+      const written = digests.write(digest!, offset, 'hex');
+      if (written * 2 !== digest!.length) {
+        invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
+      }
+      offset += written;
+      ends[index] = offset;
+    });
+    // The root covers the resources in payload order; Python does not re-sort, neither do we.
+    const obtained = createHash('sha256').update(digests.subarray(0, offset)).digest('hex');
+    if (obtained !== this.#expectedRoot) {
+      throw new ManifestError(
+        'INCONSISTENT_ROOT_DIGEST',
+        `Manifest is inconsistent. Root digest is ${this.#expectedRoot}, but the included resources hash to ${obtained}`,
+      );
+    }
+    this.#digests = digests;
+    this.#ends = ends;
+  }
+
+  manifest(): Manifest {
+    if (this.#manifest) return this.#manifest;
+    this.check();
+    const digests = this.#digests!;
+    const ends = this.#ends!;
+    const shards = this.serialization.method === 'shards';
+    const items: ManifestItem[] = (this.#resources as Record<string, string>[]).map(
+      ({ name, algorithm }, index) => {
+        const start = index === 0 ? 0 : ends[index - 1]!;
+        const value = new Uint8Array(digests.buffer, digests.byteOffset + start, ends[index]! - start);
+        const resource: Resource = shards ? parseShardName(name!) : fileResource(name!);
+        return { resource, digest: { algorithm: algorithm!, value } };
+      },
+    );
+    this.#manifest = new Manifest(this.#modelName, items, this.serialization);
+    return this.#manifest;
+  }
+
+  matching(actual: Manifest): Manifest | undefined {
+    this.check();
+    const digests = this.#digests!;
+    const ends = this.#ends!;
+    const resources = this.#resources as Record<string, string>[];
+    const items = actual.items;
+    if (resources.length !== items.length) return undefined;
+    let start = 0;
+    for (let index = 0; index < items.length; index++) {
+      const { resource, digest } = items[index]!;
+      const signed = resources[index]!;
+      const end = ends[index]!;
+      // Equal to the local names, which the walk found in canonical order: the signed ones are valid, unique
+      // and in order too.
+      if (signed.name !== resourceName(resource) || signed.algorithm !== digest.algorithm) return undefined;
+      const value = digest.value;
+      if (end - start !== value.length) return undefined;
+      for (let i = 0; i < value.length; i++) if (digests[start + i] !== value[i]) return undefined;
+      start = end;
+    }
+    return actual.withSubject(this.#modelName, this.serialization);
+  }
 }
 
 // The legacy predicate records no serialization: it was files and SHA-256.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildStatement,
+  diffManifests,
   fileResource,
   LEGACY_MODEL_NAME,
   Manifest,
@@ -242,5 +243,87 @@ describe('readStatement (serialization first, resources on demand)', () => {
   it('refuses a payload that is not a statement at once', () => {
     expect(() => readStatement('{"_type": "other"}')).toThrow(ManifestError);
     expect(() => readStatement('not json')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('matching: the signed manifest found equal in one pass', () => {
+  const goldens = readdirSync(payloadDir);
+
+  it.each(goldens)('%s: matches the manifest it describes, under its own subject', (name) => {
+    const text = readFileSync(path.join(payloadDir, name), 'utf8');
+    const golden = JSON.parse(text) as {
+      subject: { name: string; digest: { sha256: string } }[];
+      predicate?: { resources: { name: string; algorithm: string; digest: string }[] };
+    };
+    const statement = readStatement(text);
+    // The local manifest as hashing would give it: another model name, the same resources.
+    const local = parseStatement(text).withSubject('local-name', statement.serialization);
+    const matched = statement.matching(local);
+    if (!golden.predicate) {
+      // The legacy predicate is always compared item by item.
+      expect(matched).toBeUndefined();
+      return;
+    }
+    expect(matched).toBeDefined();
+    expect(matched!.modelName).toBe(golden.subject[0]!.name);
+    expect(matched!.rootDigestHex()).toBe(golden.subject[0]!.digest.sha256);
+    expect(matched!.resourceDescriptors()).toEqual(
+      golden.predicate.resources.map((r) => ({ ...r, digest: r.digest.toLowerCase() })),
+    );
+  });
+
+  function statementOf(names: string[]) {
+    const manifest = new Manifest(
+      'm',
+      names.map((n, i) => ({
+        resource: fileResource(n),
+        digest: { algorithm: 'sha256', value: digestOf(i + 1) },
+      })),
+      files,
+    );
+    return { bytes: statementBytes(manifest), manifest };
+  }
+
+  it('finds nothing equal when anything differs, where the item-by-item comparison finds a difference', () => {
+    const { bytes, manifest } = statementOf(['a', 'b/c', 'd']);
+    const item = (name: string, byte: number, algorithm = 'sha256') => ({
+      resource: fileResource(name),
+      digest: { algorithm, value: digestOf(byte) },
+    });
+    const variants = [
+      [item('a', 1), item('b/c', 2), item('d', 9)], // a digest
+      [item('a', 1), item('b/c', 2)], // a file missing
+      [item('a', 1), item('b/c', 2), item('d', 3), item('e', 4)], // an extra file
+      [item('a', 1), item('b/x', 2), item('d', 3)], // a name
+      [item('a', 1), item('b/c', 2, 'blake2b'), item('d', 3)], // an algorithm
+      [
+        item('a', 1),
+        item('b/c', 2),
+        { resource: fileResource('d'), digest: { algorithm: 'sha256', value: digestOf(3, 31) } },
+      ],
+    ];
+    for (const items of variants) {
+      const local = new Manifest('m', items, files);
+      const statement = readStatement(bytes);
+      expect(statement.matching(local)).toBeUndefined();
+      expect(diffManifests(statement.manifest(), local).equal).toBe(false);
+    }
+    expect(readStatement(bytes).matching(manifest)?.resourceDescriptors()).toEqual(
+      manifest.resourceDescriptors(),
+    );
+  });
+
+  it('checks digests and the root digest before any comparison, without building the manifest', () => {
+    const { bytes } = statementOf(['a', 'b']);
+    const badHex = JSON.parse(new TextDecoder().decode(bytes));
+    badHex.predicate.resources[1].digest = 'zz'.repeat(32);
+    expect(() => readStatement(JSON.stringify(badHex)).check()).toThrow(
+      /The digest of b is not a hex string/,
+    );
+    const badRoot = JSON.parse(new TextDecoder().decode(bytes));
+    badRoot.predicate.resources.reverse();
+    const statement = readStatement(JSON.stringify(badRoot));
+    expect(() => statement.check()).toThrow(expect.objectContaining({ code: 'INCONSISTENT_ROOT_DIGEST' }));
+    expect(() => statement.matching(statementOf(['a', 'b']).manifest)).toThrow(ManifestError);
   });
 });

@@ -168,10 +168,10 @@ export class Config {
       allowSymlinks: this.#allowSymlinks,
       excludePaths: options.excludePaths,
     });
-    const { expected, actual } = this.#ignoreUnsignedFiles
+    const { expected, actual, equal } = this.#ignoreUnsignedFiles
       ? await hashOnlySigned(statement, config, modelPath)
       : await hashWhileReading(statement, config, modelPath);
-    compareManifests(expected, actual);
+    if (!equal) compareManifests(expected, actual);
     return {
       method: verifier.method,
       manifest: expected,
@@ -187,20 +187,20 @@ async function hashOnlySigned(
   statement: SignedStatement,
   config: hashing.Config,
   modelPath: string,
-): Promise<{ expected: Manifest; actual: Manifest }> {
+): Promise<{ expected: Manifest; actual: Manifest; equal?: boolean }> {
   const expected = statement.manifest();
   return { expected, actual: await hashLocalModel(config, modelPath, expected, true) };
 }
 
-// The signed resources are read and checked while the local model is hashed, once the walk is over: before
-// that the calling thread walks (and hands files to the hashing threads), after it, it mostly waits. For a
-// model of many files that reading is a good share of the hashing time. A bad statement still wins, as when it
-// was read first, and stops the hashing.
+// The signed resources are checked while the local model is hashed, once the walk is over: before that the
+// calling thread walks (and hands files to the hashing threads), after it, it mostly waits. A statement that
+// fails the check is the error reported, and stops the hashing; so is one whose names are invalid when the
+// hashing fails. When the two manifests are equal, that is found without building the signed items.
 async function hashWhileReading(
   statement: SignedStatement,
   config: hashing.Config,
   modelPath: string,
-): Promise<{ expected: Manifest; actual: Manifest }> {
+): Promise<{ expected: Manifest; actual: Manifest; equal?: boolean }> {
   const controller = new AbortController();
   let walked!: () => void;
   const walkOver = new Promise<void>((resolve) => {
@@ -216,13 +216,20 @@ async function hashWhileReading(
     () => undefined,
   );
   await Promise.race([walkOver, settled]);
-  let expected: Manifest;
   try {
-    expected = statement.manifest();
+    statement.check();
   } catch (error) {
     controller.abort();
     await settled;
     throw error;
   }
-  return { expected, actual: await hashed };
+  let actual: Manifest;
+  try {
+    actual = await hashed;
+  } catch (error) {
+    statement.manifest();
+    throw error;
+  }
+  const same = statement.matching(actual);
+  return same ? { expected: same, actual, equal: true } : { expected: statement.manifest(), actual };
 }

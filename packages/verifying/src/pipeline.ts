@@ -46,6 +46,8 @@ export function signedStatement(payload: Uint8Array): SignedStatement {
   return {
     serialization: statement.serialization,
     manifest: () => invalidPayload(() => statement.manifest()),
+    check: () => invalidPayload(() => statement.check()),
+    matching: (actual) => invalidPayload(() => statement.matching(actual)),
   };
 }
 
