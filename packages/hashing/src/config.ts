@@ -9,6 +9,7 @@ import {
   type Resource,
   resourceAlgorithm,
   type Serialization,
+  warmUpSha256,
 } from '@model-signing/manifest';
 import type { Tracer } from '@opentelemetry/api';
 import { HashingError } from './errors.js';
@@ -317,6 +318,8 @@ export class Config {
       });
       const finishing = run.finish();
       options.onWalked?.();
+      // The root digest needs node:crypto; it loads while the threads hash rather than after.
+      warmUpSha256();
       // Every resource is known once the walk is over, so the manifest (ordering, name checks) is built while
       // the threads hash; its items are ours and get their digests when hashing is done. A hashing error still
       // wins over a manifest error, as when the manifest was built afterwards.

@@ -1,8 +1,17 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { HashAlgorithm } from '@model-signing/manifest';
 import type { IHasher } from 'hash-wasm';
 import { HashingError } from './errors.js';
+
+// node:crypto is loaded on first use: the native engine never needs it here, and loading it is about 9 ms of
+// a command's start-up.
+let createHash: typeof import('node:crypto').createHash | undefined;
+
+function newHash(name: string): Hash {
+  createHash ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash;
+  return createHash(name);
+}
 
 /** A hash algorithm as the API accepts it: the manifest names plus Python's config name `blake2`. */
 export type HashingAlgorithmName = HashAlgorithm | 'blake2';
@@ -57,12 +66,12 @@ class NodeHasher implements Hasher {
   }
 
   update(data: Uint8Array): void {
-    this.#hash ??= createHash(this.#opensslName);
+    this.#hash ??= newHash(this.#opensslName);
     this.#hash.update(data);
   }
 
   digest(): Uint8Array {
-    const hash = this.#hash ?? createHash(this.#opensslName);
+    const hash = this.#hash ?? newHash(this.#opensslName);
     this.#hash = null;
     return new Uint8Array(hash.digest());
   }

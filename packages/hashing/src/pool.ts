@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { HashAlgorithm } from '@model-signing/manifest';
 import { HashingError } from './errors.js';
 import { type HashTask, hashTaskSync, ReadBuffer } from './file-io.js';
 import { createHasher } from './hasher.js';
 import { LocalHasher } from './local.js';
 import { type BatchRequest, encodeBatch, type WorkerReply } from './protocol.js';
+
+// Loaded when a worker starts: the native engine needs none, and the module is a few ms of start-up.
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
 
 /** A task with the number of bytes it will read (for scheduling and progress). */
 export interface SizedTask {
@@ -198,7 +204,7 @@ export class WorkerPool {
     const local = useCallingThread && count >= 2;
     this.#local = local ? new LocalHasher() : null;
     for (let i = 0; i < (local ? count - 1 : count); i++) {
-      const worker = new Worker(url, { execArgv: workerExecArgv() });
+      const worker = new (workerThreads().Worker)(url, { execArgv: workerExecArgv() });
       const slot: Slot = { worker, inFlight: [] };
       this.#slots.push(slot);
       worker.on('message', (reply: WorkerReply) => this.#reply(slot, reply));

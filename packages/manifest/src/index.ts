@@ -42,6 +42,7 @@ export {
   serializationFromJson,
   serializationToJson,
 } from './serialization.js';
+export { sha256, warmUpSha256 } from './sha256.js';
 export {
   buildStatement,
   LEGACY_DIGESTS_PREDICATE_TYPE,

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ManifestError } from './errors.js';
 import { toHex } from './hex.js';
 import { compareResources } from './order.js';
 import { type Resource, resourceName, validateResourcePath } from './resource.js';
 import type { Serialization } from './serialization.js';
+import { sha256 } from './sha256.js';
 
 /** A digest with the name of the algorithm that produced it (`sha256`, `sha256-sharded-8`, …). */
 export interface Digest {
@@ -171,11 +171,7 @@ function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): bool
 /** SHA-256 over the concatenation of `digests`, in the given order. */
 export function rootDigestOf(digests: Iterable<Uint8Array>): Uint8Array {
   // One update over the concatenation: a call per digest costs more than the hashing for 20,000 of them.
-  return new Uint8Array(
-    createHash('sha256')
-      .update(Buffer.concat([...digests]))
-      .digest(),
-  );
+  return new Uint8Array(sha256(Buffer.concat([...digests])));
 }
 
 /** A resource whose local digest differs from the signed one. */

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ManifestError } from './errors.js';
 import { fromHex } from './hex.js';
 import { Manifest, type ManifestItem } from './manifest.js';
 import { fileResource, parseShardName, type Resource, resourceName } from './resource.js';
 import { type Serialization, serializationFromJson, serializationToJson } from './serialization.js';
+import { sha256 } from './sha256.js';
 
 /** The in-toto statement type. */
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -71,14 +71,73 @@ function requireString(value: unknown, what: string): string {
   return value;
 }
 
-function parseJson(payload: Uint8Array | string): unknown {
-  const text =
-    typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     return invalid(`The signed payload is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+function skipSpace(text: string, index: number, step: 1 | -1): number {
+  let i = index;
+  while (i >= 0 && i < text.length && ' \t\n\r'.includes(text[i]!)) i += step;
+  return i;
+}
+
+// Put where the resources were, it must come out as `predicate.resources` of the rest, and nowhere else.
+const PLACEHOLDER = 'model-signing: the resources are read later';
+
+/**
+ * A statement of many files is mostly its resources, and a verifier needs the rest first (the serialization,
+ * to start hashing). When the resources come last (`…"resources": [ … ] } }`, as both tools write them), the
+ * rest is parsed with a placeholder in their place, and they are kept as text for later; else undefined, and
+ * the statement is parsed whole. The placeholder must come out as `predicate.resources`: then, when the list
+ * parses on its own, the two parts are exactly what a parse of the whole gives (see {@link readResources}).
+ */
+function splitAtResources(text: string): { head: Record<string, unknown>; resources: string } | undefined {
+  // The first key so named: a value "resources" (a model may be named so) is followed by no colon.
+  let colon = -1;
+  for (let at = text.indexOf('"resources"'); at >= 0 && colon < 0; at = text.indexOf('"resources"', at + 1)) {
+    const next = skipSpace(text, at + '"resources"'.length, 1);
+    if (text[next] === ':') colon = next;
+  }
+  if (colon < 0) return undefined;
+  const open = skipSpace(text, colon + 1, 1);
+  if (text[open] !== '[') return undefined;
+  const statementEnd = skipSpace(text, text.length - 1, -1);
+  if (text[statementEnd] !== '}') return undefined;
+  const predicateEnd = skipSpace(text, statementEnd - 1, -1);
+  if (text[predicateEnd] !== '}') return undefined;
+  const close = skipSpace(text, predicateEnd - 1, -1);
+  if (text[close] !== ']' || close <= open || text.includes(PLACEHOLDER)) return undefined;
+  let head: unknown;
+  try {
+    head = JSON.parse(`${text.slice(0, open)}"${PLACEHOLDER}"${text.slice(close + 1)}`);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(head) || !isRecord(head.predicate) || head.predicate.resources !== PLACEHOLDER)
+    return undefined;
+  return { head, resources: text.slice(open, close + 1) };
+}
+
+// The resources left as text by splitAtResources. When they do not parse on their own (the text had more after
+// the first list, such as a second "resources" key), the whole is parsed after all; its other members must be
+// those the verification started from.
+function readResources(text: string, split: { head: Record<string, unknown>; resources: string }): unknown[] {
+  try {
+    return JSON.parse(split.resources) as unknown[];
+  } catch {}
+  const whole = parseJson(text);
+  const predicate = isRecord(whole) && isRecord(whole.predicate) ? whole.predicate : undefined;
+  const resources = predicate?.resources;
+  if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
+  predicate!.resources = PLACEHOLDER;
+  if (JSON.stringify(whole) !== JSON.stringify(split.head)) {
+    invalid('The statement reads differently depending on where its resources end; it is refused');
+  }
+  return resources;
 }
 
 /**
@@ -114,7 +173,10 @@ export interface SignedStatement {
  * format.
  */
 export function readStatement(payload: Uint8Array | string): SignedStatement {
-  const statement = parseJson(payload);
+  const text =
+    typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  const split = splitAtResources(text);
+  const statement = split ? split.head : parseJson(text);
   if (!isRecord(statement)) return invalid('The signed payload is not a JSON object');
   if (statement._type !== STATEMENT_TYPE) {
     invalid(`Expected in-toto ${STATEMENT_TYPE} payload, but got ${String(statement._type)}`);
@@ -147,8 +209,9 @@ export function readStatement(payload: Uint8Array | string): SignedStatement {
   if (!isRecord(predicate)) return invalid('The statement has no predicate');
   const serialization = serializationFromJson(predicate.serialization);
   const resources = predicate.resources;
-  if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
-  return new SignedResources(modelName, expectedRoot, serialization, resources);
+  if (!split && !Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
+  const read = split ? () => readResources(text, split) : () => resources as unknown[];
+  return new SignedResources(modelName, expectedRoot, serialization, read);
 }
 
 /**
@@ -166,17 +229,29 @@ class SignedResources implements SignedStatement {
   readonly serialization: Serialization;
   readonly #modelName: string;
   readonly #expectedRoot: string;
-  readonly #resources: unknown[];
+  readonly #read: () => unknown[];
+  #list: unknown[] | undefined;
   #digests: Buffer | undefined;
   // Where each digest ends in #digests.
   #ends: Uint32Array | undefined;
   #manifest: Manifest | undefined;
 
-  constructor(modelName: string, expectedRoot: string, serialization: Serialization, resources: unknown[]) {
+  /** @param resources reads the list of resources (parses it, when it was left as text). */
+  constructor(
+    modelName: string,
+    expectedRoot: string,
+    serialization: Serialization,
+    resources: () => unknown[],
+  ) {
     this.serialization = serialization;
     this.#modelName = modelName;
     this.#expectedRoot = expectedRoot;
-    this.#resources = resources;
+    this.#read = resources;
+  }
+
+  get #resources(): unknown[] {
+    this.#list ??= this.#read();
+    return this.#list;
   }
 
   check(): void {
@@ -208,7 +283,7 @@ class SignedResources implements SignedStatement {
       ends[index] = offset;
     });
     // The root covers the resources in payload order; Python does not re-sort, neither do we.
-    const obtained = createHash('sha256').update(digests.subarray(0, offset)).digest('hex');
+    const obtained = sha256(digests.subarray(0, offset)).toString('hex');
     if (obtained !== this.#expectedRoot) {
       throw new ManifestError(
         'INCONSISTENT_ROOT_DIGEST',

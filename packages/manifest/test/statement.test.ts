@@ -327,3 +327,66 @@ describe('matching: the signed manifest found equal in one pass', () => {
     expect(() => statement.matching(statementOf(['a', 'b']).manifest)).toThrow(ManifestError);
   });
 });
+
+describe('readStatement parses the resources apart when they come last', () => {
+  const manifest = new Manifest(
+    'resources',
+    ['a', 'b'].map((n, i) => ({
+      resource: fileResource(n),
+      digest: { algorithm: 'sha256', value: digestOf(i + 1) },
+    })),
+    files,
+  );
+  const standard = new TextDecoder().decode(statementBytes(manifest));
+  const parsed = JSON.parse(standard);
+  const other = [{ name: 'x', algorithm: 'sha256', digest: '07'.repeat(32) }];
+
+  // What JSON.parse of the whole text says the resources are: the oracle for every layout.
+  function expectResourcesOf(text: string): void {
+    const whole = JSON.parse(text).predicate.resources as { name: string }[];
+    const statement = readStatement(text);
+    let read: string[];
+    try {
+      read = statement.manifest().names();
+    } catch (error) {
+      // Inconsistent with the root digest: refused, as a parse of the whole refuses it.
+      expect(error).toMatchObject({ code: 'INCONSISTENT_ROOT_DIGEST' });
+      expect(() => parseStatement(text)).toThrow(/inconsistent/);
+      return;
+    }
+    expect(read).toEqual(whole.map((r) => r.name));
+  }
+
+  it('gives what a parse of the whole gives, in every layout', () => {
+    const predicateFirst = JSON.stringify({ predicate: parsed.predicate, ...parsed, _type: parsed._type });
+    const resourcesFirst = JSON.stringify({
+      ...parsed,
+      predicate: { resources: parsed.predicate.resources, serialization: parsed.predicate.serialization },
+    });
+    // Two lists under one key: JSON.parse keeps the last, so must we.
+    const twice = standard.replace('"resources": [', `"resources": ${JSON.stringify(other)}, "resources": [`);
+    const nameLikeAKey = standard.replace('"name": "resources"', '"name": "\\"resources\\": ["');
+    for (const text of [standard, predicateFirst, resourcesFirst, twice, nameLikeAKey])
+      expectResourcesOf(text);
+    expect(standard.endsWith(']\n  }\n}')).toBe(true);
+  });
+
+  it('refuses a statement whose parts would read differently from the whole', () => {
+    // The first list is the predicate's (empty); another member after the predicate holds a second one.
+    const trailing = JSON.stringify({
+      ...parsed,
+      predicate: { ...parsed.predicate, resources: [] },
+      later: { resources: parsed.predicate.resources },
+    });
+    expect(() => readStatement(trailing).manifest()).toThrow(ManifestError);
+    expect(() => parseStatement(trailing)).toThrow(ManifestError);
+  });
+
+  it('refuses resources that are not JSON when they are read, and a broken head at once', () => {
+    const broken = standard.replace('"algorithm": "sha256"', '"algorithm": sha256');
+    const statement = readStatement(broken);
+    expect(statement.serialization).toEqual(files);
+    expect(() => statement.check()).toThrow(/not valid JSON/);
+    expect(() => readStatement(standard.replace('"_type":', '"_type"'))).toThrow(/not valid JSON/);
+  });
+});
