@@ -26,6 +26,18 @@ typedef struct {
   size_t slots;
 } dir_entries;
 
+// Makes room for `need` elements of `size` bytes in *items (capacity in elements, doubled from `first`).
+static int reserve(void **items, size_t *capacity, size_t need, size_t size, size_t first) {
+  if (need <= *capacity) return 0;
+  size_t grown = *capacity ? *capacity * 2 : first;
+  while (grown < need) grown *= 2;
+  void *moved = realloc(*items, grown * size);
+  if (!moved) return ENOMEM;
+  *items = moved;
+  *capacity = grown;
+  return 0;
+}
+
 static void entries_free(dir_entries *e) {
   free(e->names);
   free(e->entries);
@@ -33,21 +45,9 @@ static void entries_free(dir_entries *e) {
 
 static int entries_add(dir_entries *e, const char *name, unsigned char type) {
   size_t size = strlen(name) + 1;
-  if (e->length + size > e->capacity) {
-    size_t capacity = e->capacity ? e->capacity * 2 : 4096;
-    while (capacity < e->length + size) capacity *= 2;
-    char *names = realloc(e->names, capacity);
-    if (!names) return ENOMEM;
-    e->names = names;
-    e->capacity = capacity;
-  }
-  if (e->count == e->slots) {
-    size_t slots = e->slots ? e->slots * 2 : 64;
-    dir_entry *entries = realloc(e->entries, slots * sizeof *entries);
-    if (!entries) return ENOMEM;
-    e->entries = entries;
-    e->slots = slots;
-  }
+  if (reserve((void **)&e->names, &e->capacity, e->length + size, 1, 4096) ||
+      reserve((void **)&e->entries, &e->slots, e->count + 1, sizeof *e->entries, 64))
+    return ENOMEM;
   memcpy(e->names + e->length, name, size);
   e->entries[e->count].offset = e->length;
   e->entries[e->count].type = type;
@@ -127,24 +127,13 @@ static int by_name_threaded(const void *a, const void *b) {
 }
 
 static int tree_add(ms_tree *tree, const char *relative, size_t relative_length, ms_entry_kind kind, double size) {
-  if (tree->names_length + relative_length + 1 > tree->names_capacity) {
-    size_t capacity = tree->names_capacity ? tree->names_capacity * 2 : 1 << 16;
-    while (capacity < tree->names_length + relative_length + 1) capacity *= 2;
-    char *names = realloc(tree->names, capacity);
-    if (!names) return ENOMEM;
-    tree->names = names;
-    tree->names_capacity = capacity;
-  }
-  if (tree->count == tree->capacity) {
-    size_t capacity = tree->capacity ? tree->capacity * 2 : 1024;
-    uint8_t *kinds = realloc(tree->kinds, capacity);
-    if (!kinds) return ENOMEM;
-    tree->kinds = kinds;
-    double *sizes = realloc(tree->sizes, capacity * sizeof *sizes);
-    if (!sizes) return ENOMEM;
-    tree->sizes = sizes;
-    tree->capacity = capacity;
-  }
+  // kinds and sizes share one capacity: sizes grows first, then kinds to the same count.
+  size_t capacity = tree->capacity;
+  if (reserve((void **)&tree->names, &tree->names_capacity, tree->names_length + relative_length + 1, 1,
+              1 << 16) ||
+      reserve((void **)&tree->sizes, &capacity, tree->count + 1, sizeof *tree->sizes, 1024) ||
+      reserve((void **)&tree->kinds, &tree->capacity, capacity, 1, capacity))
+    return ENOMEM;
   memcpy(tree->names + tree->names_length, relative, relative_length + 1);
   tree->names_length += relative_length + 1;
   tree->kinds[tree->count] = (uint8_t)kind;

@@ -223,6 +223,17 @@ class Walker {
     throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
   }
 
+  // Looks at an entry by its lstat, and walks into it when it is a directory.
+  async #visitEntry(relative: string, absolute: string): Promise<void> {
+    let stats: Stats;
+    try {
+      stats = lstatSync(absolute);
+    } catch (error) {
+      throw fromFsError(error, this.#display(relative), 'read');
+    }
+    if (this.#visit(relative, absolute, stats) === 'directory') await this.#walkDirectory(relative, absolute);
+  }
+
   // The walk gives the event loop a turn every few milliseconds, so that hashing can start on the worker
   // threads (whose replies the event loop delivers) while the walk goes on.
   async #breathe(): Promise<void> {
@@ -257,15 +268,7 @@ class Walker {
         this.#add(new FoundFile(childRelative, -1, this.#paths));
         continue;
       }
-      let stats: Stats;
-      try {
-        stats = lstatSync(childAbsolute);
-      } catch (error) {
-        throw fromFsError(error, this.#display(childRelative), 'read');
-      }
-      if (this.#visit(childRelative, childAbsolute, stats) === 'directory') {
-        await this.#walkDirectory(childRelative, childAbsolute);
-      }
+      await this.#visitEntry(childRelative, childAbsolute);
     }
   }
 
@@ -291,15 +294,8 @@ class Walker {
             this.#add(new FoundFile(relative, size, this.#paths));
             continue;
           }
-          let stats: Stats;
-          try {
-            stats = lstatSync(absolute);
-          } catch (error) {
-            throw fromFsError(error, this.#display(relative), 'read');
-          }
-          // A directory now where the listing saw something else: walked here, its entries come next anyway.
-          if (this.#visit(relative, absolute, stats) === 'directory')
-            await this.#walkDirectory(relative, absolute);
+          // A directory now where the listing saw something else is walked here: its entries come next anyway.
+          await this.#visitEntry(relative, absolute);
         }
       }
     } catch (error) {
