@@ -1,7 +1,7 @@
 /* The Node-API face of @model-signing/hashing-native. Every call starts one job on a thread of its own and
-   returns a promise: the JavaScript thread only walks the model and hands out work, so no worker thread has to
-   boot and nothing is done per file in JavaScript. Node-API (not V8) so that one build serves every
-   Node.js >= 22. The hashing itself is in file_digest.c and blake3_tree.c. */
+   returns a promise: the JavaScript thread only hands out work, so no worker thread has to boot and no file is
+   read in JavaScript. Node-API (not V8) so that one build serves every Node.js >= 22. The work itself is in
+   file_digest.c, blake3_tree.c and tree_list.c. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -104,19 +104,20 @@ static int cancelled(const job *j) {
   return value != 0;
 }
 
-static void publish_bytes(job *j) {
-  if (closing(j)) return;
-  double value = (double)j->bytes;
+// Tells JavaScript (control[0]) how many bytes are hashed so far, and whether to stop.
+static int publish_bytes(job *j, uint64_t total) {
+  if (closing(j)) return 1;
+  double value = (double)total;
   uint64_t bits;
   memcpy(&bits, &value, sizeof bits);
   __atomic_store_n((uint64_t *)&j->control[0], bits, __ATOMIC_RELAXED);
+  return cancelled(j);
 }
 
 static int on_read(void *context, size_t bytes) {
   job *j = context;
   j->bytes += bytes;
-  publish_bytes(j);
-  return cancelled(j);
+  return publish_bytes(j, j->bytes);
 }
 
 static void run_batch(job *j) {
@@ -157,16 +158,10 @@ static void run_batch(job *j) {
 // Called by every hashing thread of one BLAKE3 file: the counter is shared, so it is added to atomically.
 static int on_blake3_bytes(void *context, size_t bytes) {
   job *j = context;
-  uint64_t total = __atomic_add_fetch(&j->bytes, bytes, __ATOMIC_RELAXED);
-  if (closing(j)) return 1;
-  double value = (double)total;
-  uint64_t bits;
-  memcpy(&bits, &value, sizeof bits);
-  __atomic_store_n((uint64_t *)&j->control[0], bits, __ATOMIC_RELAXED);
-  return cancelled(j);
+  return publish_bytes(j, __atomic_add_fetch(&j->bytes, bytes, __ATOMIC_RELAXED));
 }
 
-// One file on `threads` threads, split along the BLAKE3 tree (b3sum's approach, read rather than mapped).
+// One file on `threads` threads, split along the BLAKE3 tree (b3sum's approach; see blake3_tree.c).
 static void run_blake3_file(job *j) {
   j->stage = MS_AT_OPEN;
   int fd = open(j->paths[0], O_RDONLY | O_CLOEXEC | (j->no_follow ? O_NOFOLLOW : 0));
@@ -417,6 +412,12 @@ static int get_float64_array(napi_env env, napi_value value, double **data, size
   return type == napi_float64_array;
 }
 
+// The control array of a job: a Float64Array of at least 2 elements (see `job`).
+static int get_control(napi_env env, napi_value value, double **control) {
+  size_t length = 0;
+  return get_float64_array(env, value, control, &length) && length >= 2;
+}
+
 static int is_nullish(napi_env env, napi_value value) {
   napi_valuetype type;
   napi_typeof(env, value, &type);
@@ -512,8 +513,7 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
   bool no_follow = false;
   napi_get_value_bool(env, argv[4], &no_follow);
   double *control = NULL;
-  size_t control_length = 0;
-  if (!get_float64_array(env, argv[5], &control, &control_length) || control_length < 2)
+  if (!get_control(env, argv[5], &control))
     return free(block), throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
 
   job *j = calloc(1, sizeof(job));
@@ -568,8 +568,7 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return throw_type_error(env, "blake3File: 4 arguments expected");
   double *control = NULL;
-  size_t control_length = 0;
-  if (!get_float64_array(env, argv[3], &control, &control_length) || control_length < 2)
+  if (!get_control(env, argv[3], &control))
     return throw_type_error(env, "blake3File: control must be a Float64Array(2)");
   job *j = calloc(1, sizeof(job));
   if (!j) return throw_type_error(env, "blake3File: out of memory");
@@ -616,8 +615,7 @@ static napi_value list_tree(napi_env env, napi_callback_info info) {
   if (napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function)
     return throw_type_error(env, "listTree: onChunk must be a function");
   double *control = NULL;
-  size_t control_length = 0;
-  if (!get_float64_array(env, argv[3], &control, &control_length) || control_length < 2)
+  if (!get_control(env, argv[3], &control))
     return throw_type_error(env, "listTree: control must be a Float64Array(2)");
   job *j = calloc(1, sizeof(job));
   if (!j) return throw_type_error(env, "listTree: out of memory");

@@ -5,7 +5,7 @@ import type { HashingError } from './errors.js';
 import type { HashTask } from './file-io.js';
 import { type NativeAddon, type NativeJobResult, nativeError } from './native.js';
 import { type BatchResult, enqueue, type HashSettings, type QueuedBatch } from './pool.js';
-import { PROBE_BYTES } from './protocol.js';
+import { PROBE_BYTES, taskRanges } from './protocol.js';
 
 const ALGORITHM_NUMBERS: Readonly<Record<HashAlgorithm, number>> = { sha256: 0, blake2b: 1, blake3: 2 };
 // Small batches may run two per slot, so that a slot never waits for the calling thread (busy walking) to hand
@@ -110,7 +110,7 @@ export class NativePool implements HashingPool {
             ALGORITHM_NUMBERS[algorithm],
             // One string for the whole batch: the addon converts it once rather than once per path.
             job.tasks.map((task) => task.path).join('\0'),
-            wholeFiles(job.tasks) ? null : ranges(job.tasks),
+            taskRanges(job.tasks),
             job.probe ? PROBE_BYTES : 0,
             // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
             job.probe,
@@ -195,17 +195,4 @@ export class NativePool implements HashingPool {
     }
     await Promise.all([...this.#running].map((running) => running.settled));
   }
-}
-
-function wholeFiles(tasks: readonly HashTask[]): boolean {
-  return tasks.every((task) => task.start === 0 && task.end === null);
-}
-
-function ranges(tasks: readonly HashTask[]): Float64Array {
-  const result = new Float64Array(tasks.length * 2);
-  tasks.forEach((task, i) => {
-    result[2 * i] = task.start;
-    result[2 * i + 1] = task.end ?? -1;
-  });
-  return result;
 }

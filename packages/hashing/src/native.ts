@@ -83,8 +83,8 @@ export function nativeLister(native: NativeAddon): DirectoryLister | undefined {
         });
         wake = null;
       }
+      // Every chunk came before the listing settled.
       const tail = await listing;
-      while (chunks.length > 0) yield chunks.shift()!;
       yield listedEntries(tail.names, tail.kinds, tail.sizes);
       if (tail.error) throw new ListingFailure(tail.error.code, tail.error.path, tail.error.message);
     } finally {

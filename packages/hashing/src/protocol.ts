@@ -29,6 +29,20 @@ export interface BatchRequest {
 /** Files of unknown size below this many bytes are hashed in one read; larger ones are sent back. */
 export const PROBE_BYTES = 1 << 20;
 
+/**
+ * The byte ranges of `tasks` as `start, end` pairs (`end` -1: to EOF), as both engines take them; null when
+ * every task is a whole file.
+ */
+export function taskRanges(tasks: readonly HashTask[]): Float64Array | null {
+  if (tasks.every((task) => task.start === 0 && task.end === null)) return null;
+  const ranges = new Float64Array(tasks.length * 2);
+  tasks.forEach((task, i) => {
+    ranges[2 * i] = task.start;
+    ranges[2 * i + 1] = task.end ?? -1;
+  });
+  return ranges;
+}
+
 /** Encodes tasks as a {@link BatchRequest}. */
 export function encodeBatch(
   id: number,
@@ -36,15 +50,7 @@ export function encodeBatch(
   tasks: readonly HashTask[],
   probe = false,
 ): BatchRequest {
-  const whole = tasks.every((task) => task.start === 0 && task.end === null);
-  let ranges: Float64Array | null = null;
-  if (!whole) {
-    ranges = new Float64Array(tasks.length * 2);
-    tasks.forEach((task, i) => {
-      ranges![2 * i] = task.start;
-      ranges![2 * i + 1] = task.end ?? -1;
-    });
-  }
+  const ranges = taskRanges(tasks);
   return {
     id,
     algorithm: settings.algorithm,

@@ -97,7 +97,7 @@ export class HashRun {
    * that, files of unknown size go to the threads, which take it themselves.
    */
   needsSize(): boolean {
-    return this.#options.method === 'shards' || this.#pool === null || this.#files < PROBE_AFTER_FILES;
+    return this.#files < this.sizedFiles;
   }
 
   /** How many of the first files {@link needsSize} asks the size of, from the start of the walk. */

@@ -275,12 +275,10 @@ class Walker {
   // The same walk from a listing: regular files come with their size or none (taken here when needsSize asks),
   // anything else is looked at here as the walk looks at it.
   async #walkFromListing(lister: DirectoryLister): Promise<void> {
-    const root = this.#root;
-    const prefix = root.endsWith('/') ? root : `${root}/`;
     const needsSize = this.#options.needsSize;
     try {
       for await (const { names, kinds, sizes } of lister(
-        root,
+        this.#root,
         this.#options.ignore.entries,
         this.#options.sizedFiles ?? Number.POSITIVE_INFINITY,
         this.#options.signal,
@@ -288,14 +286,13 @@ class Walker {
         for (let i = 0; i < names.length; i++) {
           if ((i & 255) === 0) await this.#breathe();
           const relative = names[i]!;
-          const absolute = prefix + relative;
           const size = sizes[i]!;
           if (kinds[i] === LISTED_FILE && (size >= 0 || !needsSize?.())) {
             this.#add(new FoundFile(relative, size, this.#paths));
             continue;
           }
           // A directory now where the listing saw something else is walked here: its entries come next anyway.
-          await this.#visitEntry(relative, absolute);
+          await this.#visitEntry(relative, this.#paths.absolute(relative));
         }
       }
     } catch (error) {
