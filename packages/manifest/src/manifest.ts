@@ -45,6 +45,7 @@ export class Manifest {
   readonly serialization: Serialization;
   readonly #items: readonly ManifestItem[];
   #byName: ReadonlyMap<string, ManifestItem> | undefined;
+  #rootHex: string | undefined;
 
   /**
    * @param modelName the subject name.
@@ -120,9 +121,10 @@ export class Manifest {
     return rootDigestOf(this.#items.map((item) => item.digest.value));
   }
 
-  /** {@link rootDigest} as lower-case hex. */
+  /** {@link rootDigest} as lower-case hex. Computed once (a verifier compares it, then reports it). */
   rootDigestHex(): string {
-    return toHex(this.rootDigest());
+    this.#rootHex ??= toHex(this.rootDigest());
+    return this.#rootHex;
   }
 
   /**

@@ -79,57 +79,92 @@ function parseJson(text: string): unknown {
   }
 }
 
-function skipSpace(text: string, index: number, step: 1 | -1): number {
+// Decodes UTF-8, refusing what is not (a payload or a part of it split at ASCII characters, which never occur
+// inside a multi-byte sequence: the parts are valid exactly when the whole is).
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return invalid('The signed payload is not valid UTF-8');
+  }
+}
+
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function skipSpace(bytes: Uint8Array, index: number, step: 1 | -1): number {
   let i = index;
-  while (i >= 0 && i < text.length && ' \t\n\r'.includes(text[i]!)) i += step;
+  while (i >= 0 && i < bytes.length && JSON_SPACE.has(bytes[i]!)) i += step;
   return i;
 }
 
 // Put where the resources were, it must come out as `predicate.resources` of the rest, and nowhere else.
 const PLACEHOLDER = 'model-signing: the resources are read later';
+const RESOURCES_KEY = Buffer.from('"resources"');
+const [COLON, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':[]}')] as [
+  number,
+  number,
+  number,
+  number,
+];
+
+/** A statement whose resources were left as bytes, and the rest parsed. */
+interface SplitStatement {
+  readonly head: Record<string, unknown>;
+  readonly resources: Uint8Array;
+}
 
 /**
  * A statement of many files is mostly its resources, and a verifier needs the rest first (the serialization,
  * to start hashing). When the resources come last (`…"resources": [ … ] } }`, as both tools write them), the
- * rest is parsed with a placeholder in their place, and they are kept as text for later; else undefined, and
- * the statement is parsed whole. The placeholder must come out as `predicate.resources`: then, when the list
- * parses on its own, the two parts are exactly what a parse of the whole gives (see {@link readResources}).
+ * rest is decoded and parsed with a placeholder in their place, and they are kept as bytes for later; else
+ * undefined, and the statement is parsed whole. The placeholder must come out as `predicate.resources`: then,
+ * when the list parses on its own, the two parts are exactly what a parse of the whole gives (see
+ * {@link readResources}).
  */
-function splitAtResources(text: string): { head: Record<string, unknown>; resources: string } | undefined {
+function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   // The first key so named: a value "resources" (a model may be named so) is followed by no colon.
   let colon = -1;
-  for (let at = text.indexOf('"resources"'); at >= 0 && colon < 0; at = text.indexOf('"resources"', at + 1)) {
-    const next = skipSpace(text, at + '"resources"'.length, 1);
-    if (text[next] === ':') colon = next;
+  for (
+    let at = bytes.indexOf(RESOURCES_KEY);
+    at >= 0 && colon < 0;
+    at = bytes.indexOf(RESOURCES_KEY, at + 1)
+  ) {
+    const next = skipSpace(bytes, at + RESOURCES_KEY.length, 1);
+    if (bytes[next] === COLON) colon = next;
   }
   if (colon < 0) return undefined;
-  const open = skipSpace(text, colon + 1, 1);
-  if (text[open] !== '[') return undefined;
-  const statementEnd = skipSpace(text, text.length - 1, -1);
-  if (text[statementEnd] !== '}') return undefined;
-  const predicateEnd = skipSpace(text, statementEnd - 1, -1);
-  if (text[predicateEnd] !== '}') return undefined;
-  const close = skipSpace(text, predicateEnd - 1, -1);
-  if (text[close] !== ']' || close <= open || text.includes(PLACEHOLDER)) return undefined;
+  const open = skipSpace(bytes, colon + 1, 1);
+  if (bytes[open] !== OPEN_BRACKET) return undefined;
+  const statementEnd = skipSpace(bytes, bytes.length - 1, -1);
+  if (bytes[statementEnd] !== CLOSE_BRACE) return undefined;
+  const predicateEnd = skipSpace(bytes, statementEnd - 1, -1);
+  if (bytes[predicateEnd] !== CLOSE_BRACE) return undefined;
+  const close = skipSpace(bytes, predicateEnd - 1, -1);
+  if (bytes[close] !== CLOSE_BRACKET || close <= open) return undefined;
+  const before = decodeUtf8(bytes.subarray(0, open));
+  const after = decodeUtf8(bytes.subarray(close + 1));
+  if (before.includes(PLACEHOLDER) || after.includes(PLACEHOLDER)) return undefined;
   let head: unknown;
   try {
-    head = JSON.parse(`${text.slice(0, open)}"${PLACEHOLDER}"${text.slice(close + 1)}`);
+    head = JSON.parse(`${before}"${PLACEHOLDER}"${after}`);
   } catch {
     return undefined;
   }
   if (!isRecord(head) || !isRecord(head.predicate) || head.predicate.resources !== PLACEHOLDER)
     return undefined;
-  return { head, resources: text.slice(open, close + 1) };
+  return { head, resources: bytes.subarray(open, close + 1) };
 }
 
-// The resources left as text by splitAtResources. When they do not parse on their own (the text had more after
+// The resources left as bytes by splitAtResources. When they do not parse on their own (the text had more after
 // the first list, such as a second "resources" key), the whole is parsed after all; its other members must be
 // those the verification started from.
-function readResources(text: string, split: { head: Record<string, unknown>; resources: string }): unknown[] {
+function readResources(payload: Uint8Array, split: SplitStatement): unknown[] {
+  const text = decodeUtf8(split.resources);
   try {
-    return JSON.parse(split.resources) as unknown[];
+    return JSON.parse(text) as unknown[];
   } catch {}
-  const whole = parseJson(text);
+  const whole = parseJson(decodeUtf8(payload));
   const predicate = isRecord(whole) && isRecord(whole.predicate) ? whole.predicate : undefined;
   const resources = predicate?.resources;
   if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
@@ -173,10 +208,9 @@ export interface SignedStatement {
  * format.
  */
 export function readStatement(payload: Uint8Array | string): SignedStatement {
-  const text =
-    typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
-  const split = splitAtResources(text);
-  const statement = split ? split.head : parseJson(text);
+  const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+  const split = splitAtResources(bytes);
+  const statement = split ? split.head : parseJson(decodeUtf8(bytes));
   if (!isRecord(statement)) return invalid('The signed payload is not a JSON object');
   if (statement._type !== STATEMENT_TYPE) {
     invalid(`Expected in-toto ${STATEMENT_TYPE} payload, but got ${String(statement._type)}`);
@@ -210,7 +244,7 @@ export function readStatement(payload: Uint8Array | string): SignedStatement {
   const serialization = serializationFromJson(predicate.serialization);
   const resources = predicate.resources;
   if (!split && !Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
-  const read = split ? () => readResources(text, split) : () => resources as unknown[];
+  const read = split ? () => readResources(bytes, split) : () => resources as unknown[];
   return new SignedResources(modelName, expectedRoot, serialization, read);
 }
 
@@ -224,7 +258,9 @@ export function parseStatement(payload: Uint8Array | string): Manifest {
 }
 
 // The resources of a v1.0 statement, read in steps: their digests (decoded into one buffer, the root digest
-// checked), then, only when asked, the manifest with an object per item.
+// checked) with their names and algorithms (each kind joined into one string), then, only when asked, the
+// manifest with an object per item. Until then the parsed list is not kept: tens of thousands of objects that
+// stay alive are copied by every collection of the young generation while the model is hashed.
 class SignedResources implements SignedStatement {
   readonly serialization: Serialization;
   readonly #modelName: string;
@@ -234,6 +270,9 @@ class SignedResources implements SignedStatement {
   #digests: Buffer | undefined;
   // Where each digest ends in #digests.
   #ends: Uint32Array | undefined;
+  // The names, and the algorithms, each joined with NUL.
+  #names = '';
+  #algorithms = '';
   #manifest: Manifest | undefined;
 
   /** @param resources reads the list of resources (parses it, when it was left as text). */
@@ -256,8 +295,12 @@ class SignedResources implements SignedStatement {
 
   check(): void {
     if (this.#digests) return;
-    const resources = this.#resources;
+    const resources = this.#list ?? this.#read();
     // Messages are built only on failure: a statement of 20,000 resources would otherwise build 80,000.
+    const names: string[] = new Array(resources.length);
+    const algorithms: string[] = new Array(resources.length);
+    const hex: string[] = new Array(resources.length);
+    const ends = new Uint32Array(resources.length);
     let total = 0;
     resources.forEach((entry, index) => {
       if (!isRecord(entry)) invalid(`predicate.resources[${index}] is not an object`);
@@ -265,25 +308,25 @@ class SignedResources implements SignedStatement {
       if (typeof name !== 'string') requireString(name, `predicate.resources[${index}].name`);
       if (typeof algorithm !== 'string') requireString(algorithm, `predicate.resources[${index}].algorithm`);
       if (typeof digest !== 'string') requireString(digest, `predicate.resources[${index}].digest`);
-      total += Math.ceil((digest as string).length / 2);
+      if ((digest as string).length % 2 !== 0) notHex(name as string, digest);
+      names[index] = name as string;
+      algorithms[index] = algorithm as string;
+      hex[index] = digest as string;
+      total += (digest as string).length / 2;
+      ends[index] = total;
     });
-    // Every digest is decoded into one buffer, in payload order: that buffer is what the root digest covers, and
-    // each item's digest is a view of it.
+    // Every digest is decoded into one buffer, in payload order, in one call (a call per digest costs three times
+    // as much): that buffer is what the root digest covers, and each item's digest is a view of it. Node's
+    // decoder stops at the first pair that is not hex.
     const digests = Buffer.allocUnsafe(total);
-    const ends = new Uint32Array(resources.length);
-    let offset = 0;
-    (resources as Record<string, string>[]).forEach(({ name, digest }, index) => {
-      // Node's decoder stops at the first pair that is not hex: fewer bytes than half the length means bad hex
-      // (or an odd length).
-      const written = digests.write(digest!, offset, 'hex');
-      if (written * 2 !== digest!.length) {
-        invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
-      }
-      offset += written;
-      ends[index] = offset;
-    });
+    if (digests.write(hex.join(''), 'hex') !== total) {
+      const bad = (resources as Record<string, string>[]).find(
+        ({ digest }) => !/^[0-9a-fA-F]*$/.test(digest!),
+      );
+      notHex(bad!.name!, bad!.digest);
+    }
     // The root covers the resources in payload order; Python does not re-sort, neither do we.
-    const obtained = sha256(digests.subarray(0, offset)).toString('hex');
+    const obtained = sha256(digests).toString('hex');
     if (obtained !== this.#expectedRoot) {
       throw new ManifestError(
         'INCONSISTENT_ROOT_DIGEST',
@@ -292,6 +335,8 @@ class SignedResources implements SignedStatement {
     }
     this.#digests = digests;
     this.#ends = ends;
+    this.#names = names.join('\0');
+    this.#algorithms = algorithms.join('\0');
   }
 
   manifest(): Manifest {
@@ -314,26 +359,31 @@ class SignedResources implements SignedStatement {
 
   matching(actual: Manifest): Manifest | undefined {
     this.check();
-    const digests = this.#digests!;
     const ends = this.#ends!;
-    const resources = this.#resources as Record<string, string>[];
     const items = actual.items;
-    if (resources.length !== items.length) return undefined;
+    if (ends.length !== items.length) return undefined;
+    // Equal to the local names, which the walk found in canonical order: the signed ones are then valid, unique
+    // and in order too. Joined as the signed ones are, the local names (which have no NUL) give the same text
+    // only if every signed name is the local one.
+    const names = items.map(({ resource }) => resourceName(resource)).join('\0');
+    const algorithms = items.map(({ digest }) => digest.algorithm).join('\0');
+    if (names !== this.#names || algorithms !== this.#algorithms) return undefined;
     let start = 0;
     for (let index = 0; index < items.length; index++) {
-      const { resource, digest } = items[index]!;
-      const signed = resources[index]!;
       const end = ends[index]!;
-      // Equal to the local names, which the walk found in canonical order: the signed ones are valid, unique
-      // and in order too.
-      if (signed.name !== resourceName(resource) || signed.algorithm !== digest.algorithm) return undefined;
-      const value = digest.value;
-      if (end - start !== value.length) return undefined;
-      for (let i = 0; i < value.length; i++) if (digests[start + i] !== value[i]) return undefined;
+      if (end - start !== items[index]!.digest.value.length) return undefined;
       start = end;
     }
+    // Each digest has the length of its signed one, so the two lists are equal exactly when their
+    // concatenations are. The signed one hashes to the root digest (check() made sure), so comparing the local
+    // root digest with it compares them, as far as SHA-256 resists collisions: what the signature rests on.
+    if (actual.rootDigestHex() !== this.#expectedRoot) return undefined;
     return actual.withSubject(this.#modelName, this.serialization);
   }
+}
+
+function notHex(name: string, digest: unknown): never {
+  return invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
 }
 
 // The legacy predicate records no serialization: it was files and SHA-256.

@@ -301,6 +301,15 @@ describe('matching: the signed manifest found equal in one pass', () => {
         item('b/c', 2),
         { resource: fileResource('d'), digest: { algorithm: 'sha256', value: digestOf(3, 31) } },
       ],
+      // The same bytes, and so the same root digest, split otherwise between two digests.
+      [
+        { resource: fileResource('a'), digest: { algorithm: 'sha256', value: digestOf(1).subarray(0, 31) } },
+        {
+          resource: fileResource('b/c'),
+          digest: { algorithm: 'sha256', value: Buffer.concat([digestOf(1).subarray(31), digestOf(2)]) },
+        },
+        item('d', 3),
+      ],
     ];
     for (const items of variants) {
       const local = new Manifest('m', items, files);
@@ -319,6 +328,10 @@ describe('matching: the signed manifest found equal in one pass', () => {
     badHex.predicate.resources[1].digest = 'zz'.repeat(32);
     expect(() => readStatement(JSON.stringify(badHex)).check()).toThrow(
       /The digest of b is not a hex string/,
+    );
+    badHex.predicate.resources[1].digest = 'abc';
+    expect(() => readStatement(JSON.stringify(badHex)).check()).toThrow(
+      'The digest of b is not a hex string: "abc"',
     );
     const badRoot = JSON.parse(new TextDecoder().decode(bytes));
     badRoot.predicate.resources.reverse();
@@ -380,6 +393,18 @@ describe('readStatement parses the resources apart when they come last', () => {
     });
     expect(() => readStatement(trailing).manifest()).toThrow(ManifestError);
     expect(() => parseStatement(trailing)).toThrow(ManifestError);
+  });
+
+  it('refuses a payload that is not UTF-8: in its resources when they are read, elsewhere at once', () => {
+    const bytes = Buffer.from(standard);
+    const inResources = Buffer.from(bytes);
+    inResources[bytes.indexOf('"b"') + 1] = 0xff;
+    const statement = readStatement(inResources);
+    expect(statement.serialization).toEqual(files);
+    expect(() => statement.check()).toThrow('The signed payload is not valid UTF-8');
+    const inHead = Buffer.from(bytes);
+    inHead[bytes.indexOf('"resources"') - 4] = 0xc3;
+    expect(() => readStatement(inHead)).toThrow('The signed payload is not valid UTF-8');
   });
 
   it('refuses resources that are not JSON when they are read, and a broken head at once', () => {
