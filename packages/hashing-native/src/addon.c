@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -381,6 +382,18 @@ static napi_value throw_type_error(napi_env env, const char *message) {
   return NULL;
 }
 
+// The first `count` arguments of a call of `name` into argv; false, with a TypeError thrown, when fewer came.
+static bool get_arguments(napi_env env, napi_callback_info info, const char *name, size_t count,
+                          napi_value *argv) {
+  size_t argc = count;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= count) return true;
+  char message[96];
+  snprintf(message, sizeof message, "%s: %zu arguments expected", name, count);
+  throw_type_error(env, message);
+  return false;
+}
+
 // A JavaScript string as a fresh NUL-terminated UTF-8 path, or NULL (not a string, or it holds a NUL, which
 // would silently name another file).
 // A JavaScript string as a fresh NUL-terminated UTF-8 buffer (NULs inside kept) and its length, or NULL.
@@ -478,10 +491,8 @@ static napi_value start_job(napi_env env, job *j, napi_value control, napi_value
  * fs-style Error carrying the index of the first path that failed.
  */
 static napi_value hash_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 6) return throw_type_error(env, "hashBatch: 6 arguments expected");
+  if (!get_arguments(env, info, "hashBatch", 6, argv)) return NULL;
   int32_t algorithm;
   if (napi_get_value_int32(env, argv[0], &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
       ms_digest_size((ms_algorithm)algorithm) == 0)
@@ -563,10 +574,8 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
  * BLAKE3 of a whole file, mapped into memory and split over `threads` threads along the BLAKE3 tree.
  */
 static napi_value blake3_file(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return throw_type_error(env, "blake3File: 4 arguments expected");
+  if (!get_arguments(env, info, "blake3File", 4, argv)) return NULL;
   double *control = NULL;
   if (!get_control(env, argv[3], &control))
     return throw_type_error(env, "blake3File: control must be a Float64Array(2)");
@@ -607,10 +616,8 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
  * onChunk(names, kinds, sizes) while the listing goes on, in order; the promise holds the last ones.
  */
 static napi_value list_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) return throw_type_error(env, "listTree: 5 arguments expected");
+  if (!get_arguments(env, info, "listTree", 5, argv)) return NULL;
   napi_valuetype callback_type;
   if (napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function)
     return throw_type_error(env, "listTree: onChunk must be a function");
