@@ -59,10 +59,10 @@ function have(tool) {
 }
 const GNU_TIME = have('/usr/bin/time') ? '/usr/bin/time' : null;
 // The CLI's `digest` command, when built: the same engine plus the CLI's own start-up.
-const CLI = path.join(ROOT, 'packages/cli/dist/main.js');
+const CLI = path.join(ROOT, 'packages/cli/dist/main.bundle.js');
 const HAVE_CLI = spawnSync(process.execPath, [CLI, 'digest', '--help'], { stdio: 'ignore' }).status === 0;
 // Which hashing engine the `ours:` cases get by default (the native one when it is built).
-const NATIVE = await (await import('../../packages/hashing/dist/index.js')).nativeEngine();
+const NATIVE = await (await import('../../packages/hashing/dist/index.bundle.js')).nativeEngine();
 
 // Deterministic content: AES-128-CTR keystream of a fixed key (fast, incompressible, the same on every run).
 function writeDeterministic(file, size, seed) {

@@ -17,8 +17,8 @@ const { values } = parseArgs({
   },
 });
 
-const hashing = await import('../../packages/hashing/dist/index.js');
-const manifestLib = await import('../../packages/manifest/dist/index.js');
+const hashing = await import('../../packages/hashing/dist/index.bundle.js');
+const manifestLib = await import('../../packages/manifest/dist/index.bundle.js');
 
 let result;
 if (values.mode === 'verify') {

@@ -139,7 +139,7 @@ describe('bad input', () => {
       return;
     }
     // Root reads anything: run the same calls as an unprivileged user in a child process.
-    const dist = path.join(repoRoot, 'packages/hashing/dist/index.js');
+    const dist = path.join(repoRoot, 'packages/hashing/dist/index.bundle.js');
     const script = `
       let Config;
       try { ({ Config } = await import(${JSON.stringify(dist)})); }
@@ -318,7 +318,7 @@ describe('choosing the engine', () => {
   });
 
   it("'native' says why it cannot run when the addon is turned off; 'auto' falls back", () => {
-    const dist = path.join(repoRoot, 'packages/hashing/dist/index.js');
+    const dist = path.join(repoRoot, 'packages/hashing/dist/index.bundle.js');
     const model = folder();
     const script = `
       const { Config, nativeEngine } = await import(${JSON.stringify(dist)});
