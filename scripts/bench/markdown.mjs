@@ -40,7 +40,7 @@ for (const model of report.models) {
     );
   }
 }
-lines.push('', '| target | measured | met? |', '|---|---:|:---:|');
+lines.push('', '| target | measured (median of the ratios within a round) | met? |', '|---|---:|:---:|');
 for (const t of report.targets) {
   const value = t.target.includes('RSS')
     ? `${t.value.toFixed(0)} MB`
