@@ -7,6 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 [ -d node_modules ] || pnpm install --frozen-lockfile >&2
-pnpm exec tsc -b packages/hashing >&2
+pnpm exec tsc -b packages/hashing packages/cli >&2
+node scripts/bundle.mjs manifest hashing cli >&2
 node packages/hashing-native/scripts/build.mjs >&2
 exec node scripts/bench/bench.mjs "$@"
