@@ -1,6 +1,6 @@
 // Bundles each package's compiled modules (tsc's dist/*.js) into one ES module per entry point, which is what
 // the package exports. Node's ES module loader costs about a millisecond per module file, and a `digest` went
-// through some 50 of them: about 20 ms of every CLI run, a tenth of hashing a 1 GiB file with BLAKE3.
+// through some 60 of them: about 20 ms of every CLI run, a tenth of hashing a 1 GiB file with BLAKE3.
 // tsc still emits the separate modules (and the declarations the `types` conditions name); the bundles are
 // made from them, so their source maps lead back to the TypeScript sources.
 //
