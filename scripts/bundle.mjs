@@ -4,8 +4,9 @@
 // tsc still emits the separate modules (and the declarations the `types` conditions name); the bundles are
 // made from them, so their source maps lead back to the TypeScript sources.
 //
-// Usage: node scripts/bundle.mjs [package …]   (every package when none is named)
-import { readdirSync, rmSync } from 'node:fs';
+// Usage: node scripts/bundle.mjs [package …]   (every package when none is named; a named one with the workspace
+// packages it depends on)
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -73,5 +74,26 @@ async function bundle(name) {
   });
 }
 
+// A package named on the command line (a package's own build) comes with the workspace packages it imports,
+// which its `tsc -b` has just rebuilt too: their bundles must not be left older than their modules.
+function withWorkspaceDependencies(names) {
+  const all = new Set();
+  const add = (name) => {
+    if (all.has(name)) return;
+    if (!(name in PACKAGES))
+      throw new Error(`bundle.mjs: no package '${name}' (known: ${Object.keys(PACKAGES).join(', ')})`);
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'packages', name, 'package.json'), 'utf8'));
+    const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
+    for (const dependency of Object.keys(dependencies)) {
+      const local = dependency.replace(/^@model-signing\//, '');
+      if (local !== dependency && local in PACKAGES) add(local);
+    }
+    all.add(name);
+  };
+  for (const name of names) add(name);
+  return [...all];
+}
+
 const names = process.argv.slice(2);
-for (const name of names.length > 0 ? names : Object.keys(PACKAGES)) await bundle(name);
+for (const name of names.length > 0 ? withWorkspaceDependencies(names) : Object.keys(PACKAGES))
+  await bundle(name);
