@@ -38,8 +38,8 @@ enum {
   // A binary tree with P leaves (pieces) has 2P - 1 nodes.
   MAX_NODES = 2 * MAX_PIECES - 1,
   // A file is mapped in windows of this many bytes (whole subtrees), one at a time per thread: no copy from
-  // the page cache (at BLAKE3's speed a copy costs as much as the hashing), and a resident set bounded by the
-  // threads times the window whatever the file size.
+  // the page cache (reading into a buffer was 2-5 % slower on 1 GiB; larger windows gained nothing), and a
+  // resident set bounded by the threads times the window whatever the file size.
   MAP_WINDOW_LEN = 4 << 20,
   // Where a file cannot be mapped, it is read in windows of this many bytes into a per-thread buffer.
   READ_WINDOW_LEN = 1 << 20,
