@@ -244,8 +244,10 @@ export class HashRun {
     if (this.#pool) {
       this.#flush();
       this.#flushProbe();
-      // The sizes of the probed files are needed to order the large tasks and for the totals.
-      await Promise.all(this.#probing);
+      // The sizes of the probed files are needed to order the large tasks and for the totals. Without probes,
+      // no await: the large tasks then start before finish() returns, not after the work its caller does next
+      // (loading node:crypto for the root digest, building the manifest), which would delay them by as much.
+      if (this.#probing.length > 0) await Promise.all(this.#probing);
       this.#held.push(...this.#deferred);
     }
     this.#totalBytes = this.tasks.reduce((sum, { size }) => sum + size, 0);
