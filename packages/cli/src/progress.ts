@@ -38,6 +38,14 @@ export class ProgressBar {
     this.#enabled = enabled && process.stderr.isTTY === true;
   }
 
+  /**
+   * What to hand to the hashing engine: the progress callback when the bar can be shown, else nothing, so that
+   * the engine does not poll its threads for a bar that is never drawn.
+   */
+  get hashOptions(): { onProgress?: (progress: HashProgress) => void } {
+    return this.#enabled ? { onProgress: this.update } : {};
+  }
+
   /** The callback to hand to the hashing engine. */
   readonly update = (progress: HashProgress): void => {
     if (!this.#enabled || progress.totalBytes < MIN_BYTES_FOR_BAR) return;

@@ -21,7 +21,7 @@ export async function runDigest(modelPath: string, options: DigestOptions, shard
   const progress = new ProgressBar(!options.json);
   const manifest = await failWith('Computing digest failed: ', async () => {
     try {
-      return await config.hash(modelPath, { onProgress: progress.update });
+      return await config.hash(modelPath, progress.hashOptions);
     } finally {
       progress.finish();
     }
