@@ -35,7 +35,6 @@ const REQUIRE_SHIM =
 
 async function bundle(name) {
   const spec = PACKAGES[name];
-  if (!spec) throw new Error(`bundle.mjs: no package '${name}' (known: ${Object.keys(PACKAGES).join(', ')})`);
   const dist = path.join(ROOT, 'packages', name, 'dist');
   // Chunks are named by content hash: remove the previous build's so that none is left unused.
   for (const file of readdirSync(dist))
@@ -80,8 +79,6 @@ function withWorkspaceDependencies(names) {
   const all = new Set();
   const add = (name) => {
     if (all.has(name)) return;
-    if (!(name in PACKAGES))
-      throw new Error(`bundle.mjs: no package '${name}' (known: ${Object.keys(PACKAGES).join(', ')})`);
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'packages', name, 'package.json'), 'utf8'));
     const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
     for (const dependency of Object.keys(dependencies)) {
@@ -95,5 +92,16 @@ function withWorkspaceDependencies(names) {
 }
 
 const names = process.argv.slice(2);
-for (const name of names.length > 0 ? withWorkspaceDependencies(names) : Object.keys(PACKAGES))
-  await bundle(name);
+const unknown = names.filter((name) => !(name in PACKAGES));
+if (unknown.length > 0) {
+  console.error(`bundle.mjs: no package '${unknown[0]}' (known: ${Object.keys(PACKAGES).join(', ')})`);
+  process.exit(2);
+}
+try {
+  for (const name of names.length > 0 ? withWorkspaceDependencies(names) : Object.keys(PACKAGES))
+    await bundle(name);
+} catch (error) {
+  // A failed build (error.errors) has been printed by esbuild, with the file and line.
+  if (!Array.isArray(error.errors)) console.error(`bundle.mjs: ${error.message}`);
+  process.exit(1);
+}
