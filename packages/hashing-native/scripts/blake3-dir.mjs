@@ -19,7 +19,8 @@ function usable(dir) {
   );
 }
 
-function find() {
+/** The folder of the BLAKE3 C sources to build against, or '' when there are none. */
+export function findBlake3Dir() {
   if (process.env.BLAKE3_C_DIR !== undefined) {
     return usable(process.env.BLAKE3_C_DIR) ? process.env.BLAKE3_C_DIR : '';
   }
@@ -33,9 +34,11 @@ function find() {
   return candidates.find(usable) ?? '';
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const link = join(root, LINK);
-const dir = find();
-rmSync(link, { force: true });
-if (dir) symlinkSync(dir, link, 'dir');
-process.stdout.write(dir ? LINK : '');
+// Run by node-gyp (binding.gyp): makes the link and prints its name. Imported by build.mjs: does nothing.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const link = join(dirname(fileURLToPath(import.meta.url)), '..', LINK);
+  const dir = findBlake3Dir();
+  rmSync(link, { force: true });
+  if (dir) symlinkSync(dir, link, 'dir');
+  process.stdout.write(dir ? LINK : '');
+}

@@ -2,14 +2,17 @@
 // without a C compiler, node-gyp or the Node.js headers, @model-signing/hashing runs its JavaScript engine,
 // so a failed build prints one line and exits 0 (MODEL_SIGNING_REQUIRE_NATIVE=1 makes it an error instead).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findBlake3Dir } from './blake3-dir.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const addon = join(root, 'build', 'Release', 'hashing_native.node');
 const required = process.env.MODEL_SIGNING_REQUIRE_NATIVE === '1';
+// Which BLAKE3 sources the addon was built with: installing (or removing) them later makes it out of date.
+const blake3Stamp = join(root, 'build', 'blake3-sources.txt');
 
 function newestSource() {
   const files = [join(root, 'binding.gyp'), join(root, 'scripts', 'blake3-dir.mjs')];
@@ -39,7 +42,10 @@ function skip(why) {
 }
 
 if (process.platform !== 'linux') skip(`no native engine for ${process.platform} yet`);
-if (existsSync(addon) && statSync(addon).mtimeMs >= newestSource()) process.exit(0);
+const blake3Dir = findBlake3Dir();
+const builtWith = existsSync(blake3Stamp) ? readFileSync(blake3Stamp, 'utf8') : undefined;
+if (existsSync(addon) && statSync(addon).mtimeMs >= newestSource() && builtWith === blake3Dir)
+  process.exit(0);
 const gyp = nodeGyp();
 if (!gyp) skip('node-gyp not found');
 const result = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], {
@@ -55,3 +61,4 @@ if (result.status !== 0) {
     .join(' | ');
   skip(`node-gyp failed${detail ? `: ${detail}` : ''}`);
 }
+writeFileSync(blake3Stamp, blake3Dir);
