@@ -18,13 +18,14 @@
 
 #include "file_digest.h"
 #include "tree_list.h"
+#include "turns.h"
 #ifdef MS_HAVE_BLAKE3
 #include "blake3_tree.h"
 #endif
 
 #define READ_BUFFER_SIZE (1u << 20)
 
-typedef enum { JOB_BATCH, JOB_BLAKE3_FILE, JOB_LIST, JOB_CHUNK } job_kind;
+typedef enum { JOB_BATCH, JOB_TURNS, JOB_BLAKE3_FILE, JOB_LIST, JOB_CHUNK } job_kind;
 
 /* Entries of a listing handed to JavaScript before the listing is over. */
 typedef struct {
@@ -53,7 +54,8 @@ typedef struct {
   double *ranges; /* owned copy, or NULL for whole files */
   size_t probe_bytes;
   int no_follow;
-  uint32_t threads; /* BLAKE3 of one file */
+  uint32_t threads; /* BLAKE3 of one file, or tasks in turns */
+  double *turn_sizes; /* tasks in turns: the bytes each is expected to read */
   /* A listing: the ignore paths (pointers into one block, sorted), how many files get their size, the result. */
   char *ignore_block;
   const char **ignore;
@@ -86,6 +88,7 @@ static void free_job(job *j) {
   free(j->ranges);
   free(j->digests);
   free(j->sizes);
+  free(j->turn_sizes);
   free(j->ignore_block);
   free(j->ignore);
   ms_tree_free(&j->tree);
@@ -155,12 +158,36 @@ static void run_batch(job *j) {
   free(buffer);
 }
 
-#ifdef MS_HAVE_BLAKE3
-// Called by every hashing thread of one BLAKE3 file: the counter is shared, so it is added to atomically.
-static int on_blake3_bytes(void *context, size_t bytes) {
+// Called by every hashing thread of one job (turns, or one BLAKE3 file): the counter is shared, so it is added
+// to atomically.
+static int on_shared_read(void *context, size_t bytes) {
   job *j = context;
   return publish_bytes(j, __atomic_add_fetch(&j->bytes, bytes, __ATOMIC_RELAXED));
 }
+
+// Large tasks on `threads` threads in turns (turns.c).
+#define TURN_BYTES (16u << 20)
+
+static void run_turns(job *j) {
+  ms_turns work = {.algorithm = j->algorithm,
+                   .count = j->count,
+                   .paths = j->paths,
+                   .ranges = j->ranges,
+                   .sizes = j->turn_sizes,
+                   .no_follow = j->no_follow,
+                   .threads = j->threads,
+                   .turn_bytes = TURN_BYTES,
+                   .on_read = on_shared_read,
+                   .context = j,
+                   .digests = j->digests};
+  j->error = ms_hash_in_turns(&work);
+  if (j->error) {
+    j->index = work.failed_index;
+    j->stage = work.failed_stage;
+  }
+}
+
+#ifdef MS_HAVE_BLAKE3
 
 // One file on `threads` threads, split along the BLAKE3 tree (b3sum's approach; see blake3_tree.c).
 static void run_blake3_file(job *j) {
@@ -178,7 +205,7 @@ static void run_blake3_file(job *j) {
     j->error = EINVAL;
   } else {
     j->stage = MS_AT_READ;
-    ms_blake3_hooks hooks = {on_blake3_bytes, j};
+    ms_blake3_hooks hooks = {on_shared_read, j};
     j->error = ms_blake3_file(fd, (uint64_t)info.st_size, j->threads, &hooks, j->digests);
   }
   close(fd);
@@ -219,6 +246,7 @@ static void run_list(job *j) {
 static void *job_thread(void *data) {
   job *j = data;
   if (j->kind == JOB_BATCH) run_batch(j);
+  else if (j->kind == JOB_TURNS) run_turns(j);
   else if (j->kind == JOB_LIST) run_list(j);
 #ifdef MS_HAVE_BLAKE3
   else run_blake3_file(j);
@@ -490,63 +518,67 @@ static napi_value start_job(napi_env env, job *j, napi_value control, napi_value
  * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`. Rejects with an
  * fs-style Error carrying the index of the first path that failed.
  */
-static napi_value hash_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (!get_arguments(env, info, "hashBatch", 6, argv)) return NULL;
+// The part of a hashBatch or hashInTurns call they share: a job of `algorithm` over `paths` (an array, or one
+// NUL-separated string) with their `ranges` (a Float64Array of start, end per path, or null). NULL, with a
+// TypeError thrown, when an argument is wrong.
+static job *new_files_job(napi_env env, const char *name, napi_value algorithm_value, napi_value paths_value,
+                          napi_value ranges_value) {
+  char message[128];
   int32_t algorithm;
-  if (napi_get_value_int32(env, argv[0], &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
-      ms_digest_size((ms_algorithm)algorithm) == 0)
-    return throw_type_error(env, "hashBatch: unknown algorithm, or one not built in");
+  if (napi_get_value_int32(env, algorithm_value, &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
+      ms_digest_size((ms_algorithm)algorithm) == 0) {
+    snprintf(message, sizeof message, "%s: unknown algorithm, or one not built in", name);
+    return throw_type_error(env, message), NULL;
+  }
   bool is_array = false;
   uint32_t count = 0;
   napi_valuetype paths_type;
-  napi_typeof(env, argv[1], &paths_type);
+  napi_typeof(env, paths_value, &paths_type);
   // One string of NUL-separated paths costs one conversion instead of one per path (20,000 for some models).
   size_t block_length = 0;
   char *block = NULL;
   if (paths_type == napi_string) {
-    block = copy_string(env, argv[1], &block_length);
-    if (!block) return throw_type_error(env, "hashBatch: out of memory");
+    block = copy_string(env, paths_value, &block_length);
+    if (!block) {
+      snprintf(message, sizeof message, "%s: out of memory", name);
+      return throw_type_error(env, message), NULL;
+    }
     count = block_length > 0 ? 1 : 0;
     for (size_t i = 0; i < block_length; i++) count += block[i] == '\0';
-  } else if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
-    return throw_type_error(env, "hashBatch: paths must be an array or a NUL-separated string");
+  } else if (napi_is_array(env, paths_value, &is_array) != napi_ok || !is_array) {
+    snprintf(message, sizeof message, "%s: paths must be an array or a NUL-separated string", name);
+    return throw_type_error(env, message), NULL;
   } else {
-    napi_get_array_length(env, argv[1], &count);
+    napi_get_array_length(env, paths_value, &count);
   }
   double *ranges = NULL;
   size_t ranges_length = 0;
-  if (!is_nullish(env, argv[2]) &&
-      (!get_float64_array(env, argv[2], &ranges, &ranges_length) || ranges_length != 2 * (size_t)count))
-    return free(block), throw_type_error(env, "hashBatch: ranges must be a Float64Array of 2 numbers per path, or null");
-  double probe_bytes = 0;
-  napi_get_value_double(env, argv[3], &probe_bytes);
-  bool no_follow = false;
-  napi_get_value_bool(env, argv[4], &no_follow);
-  double *control = NULL;
-  if (!get_control(env, argv[5], &control))
-    return free(block), throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
-
+  if (!is_nullish(env, ranges_value) &&
+      (!get_float64_array(env, ranges_value, &ranges, &ranges_length) || ranges_length != 2 * (size_t)count)) {
+    free(block);
+    snprintf(message, sizeof message, "%s: ranges must be a Float64Array of 2 numbers per path, or null", name);
+    return throw_type_error(env, message), NULL;
+  }
   job *j = calloc(1, sizeof(job));
-  if (!j) return free(block), throw_type_error(env, "hashBatch: out of memory");
+  if (!j) {
+    free(block);
+    snprintf(message, sizeof message, "%s: out of memory", name);
+    return throw_type_error(env, message), NULL;
+  }
   // Owned by the job from here on.
   j->path_block = block;
-  j->kind = JOB_BATCH;
   j->algorithm = (ms_algorithm)algorithm;
   j->count = count;
-  j->probe_bytes = probe_bytes > 0 ? (size_t)probe_bytes : 0;
-  j->no_follow = no_follow;
-  j->control = control;
   j->paths = calloc(count ? count : 1, sizeof(char *));
   j->digests = calloc(count ? count : 1, ms_digest_size(j->algorithm));
-  if (j->probe_bytes > 0) j->sizes = calloc(count ? count : 1, sizeof(double));
   if (ranges) {
     j->ranges = malloc(sizeof(double) * 2 * (count ? count : 1));
     if (j->ranges) memcpy(j->ranges, ranges, sizeof(double) * 2 * count);
   }
-  if (!j->paths || !j->digests || (j->probe_bytes > 0 && !j->sizes) || (ranges && !j->ranges)) {
+  if (!j->paths || !j->digests || (ranges && !j->ranges)) {
     free_job(j);
-    return throw_type_error(env, "hashBatch: out of memory");
+    snprintf(message, sizeof message, "%s: out of memory", name);
+    return throw_type_error(env, message), NULL;
   }
   if (block) {
     char *next = block;
@@ -557,15 +589,88 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
   } else {
     for (uint32_t i = 0; i < count; i++) {
       napi_value element;
-      napi_get_element(env, argv[1], i, &element);
+      napi_get_element(env, paths_value, i, &element);
       j->paths[i] = copy_path(env, element);
       if (!j->paths[i]) {
         free_job(j);
-        return throw_type_error(env, "hashBatch: every path must be a string without NUL characters");
+        snprintf(message, sizeof message, "%s: every path must be a string without NUL characters", name);
+        return throw_type_error(env, message), NULL;
       }
     }
   }
+  return j;
+}
+
+/*
+ * hashBatch(algorithm, paths, ranges, probeBytes, noFollow, control)
+ *   -> Promise<{ digests: Uint8Array, sizes: Float64Array | null, bytes: number }>
+ * algorithm: 0 sha256, 1 blake2b, 2 blake3; ranges: Float64Array [start, end (-1: EOF)] per path, or null for
+ * whole files; probeBytes > 0: whole files of unknown size, each hashed when smaller than probeBytes and
+ * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`. Rejects with an
+ * fs-style Error carrying the index of the first path that failed.
+ */
+static napi_value hash_batch(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!get_arguments(env, info, "hashBatch", 6, argv)) return NULL;
+  double *control = NULL;
+  if (!get_control(env, argv[5], &control))
+    return throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
+  job *j = new_files_job(env, "hashBatch", argv[0], argv[1], argv[2]);
+  if (!j) return NULL;
+  double probe_bytes = 0;
+  napi_get_value_double(env, argv[3], &probe_bytes);
+  bool no_follow = false;
+  napi_get_value_bool(env, argv[4], &no_follow);
+  j->kind = JOB_BATCH;
+  j->probe_bytes = probe_bytes > 0 ? (size_t)probe_bytes : 0;
+  j->no_follow = no_follow;
+  j->control = control;
+  if (j->probe_bytes > 0 && !(j->sizes = calloc(j->count ? j->count : 1, sizeof(double)))) {
+    free_job(j);
+    return throw_type_error(env, "hashBatch: out of memory");
+  }
   return start_job(env, j, argv[5], NULL);
+}
+
+/*
+ * hashInTurns(algorithm, paths, ranges, sizes, threads, noFollow, control)
+ *   -> Promise<{ digests: Uint8Array, sizes: null, bytes: number }>
+ * The tasks of hashBatch (SHA-256 or BLAKE2b) on `threads` threads, taking turns, the task with the most bytes
+ * left first (see turns.h); sizes: Float64Array, the bytes each task is expected to read. Rejects as hashBatch.
+ */
+static napi_value hash_in_turns(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!get_arguments(env, info, "hashInTurns", 7, argv)) return NULL;
+  double *control = NULL;
+  if (!get_control(env, argv[6], &control))
+    return throw_type_error(env, "hashInTurns: control must be a Float64Array(2)");
+  job *j = new_files_job(env, "hashInTurns", argv[0], argv[1], argv[2]);
+  if (!j) return NULL;
+  double *sizes = NULL;
+  size_t sizes_length = 0;
+  if (j->algorithm == MS_BLAKE3) {
+    free_job(j);
+    return throw_type_error(env, "hashInTurns: BLAKE3 files are split along the tree instead (blake3File)");
+  }
+  if (!get_float64_array(env, argv[3], &sizes, &sizes_length) || sizes_length != j->count) {
+    free_job(j);
+    return throw_type_error(env, "hashInTurns: sizes must be a Float64Array of one number per path");
+  }
+  // A copy owned by the job: the array may be gone by the time the job reads it.
+  j->turn_sizes = malloc(sizeof(double) * (j->count ? j->count : 1));
+  if (!j->turn_sizes) {
+    free_job(j);
+    return throw_type_error(env, "hashInTurns: out of memory");
+  }
+  memcpy(j->turn_sizes, sizes, sizeof(double) * j->count);
+  napi_get_value_uint32(env, argv[4], &j->threads);
+  if (j->threads < 1) j->threads = 1;
+  bool no_follow = false;
+  napi_get_value_bool(env, argv[5], &no_follow);
+  j->kind = JOB_TURNS;
+  j->no_follow = no_follow;
+  j->control = control;
+  return start_job(env, j, argv[6], NULL);
 }
 
 #ifdef MS_HAVE_BLAKE3
@@ -681,6 +786,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_add_env_cleanup_hook(env, on_env_cleanup, state);
   napi_create_function(env, "hashBatch", NAPI_AUTO_LENGTH, hash_batch, NULL, &value);
   napi_set_named_property(env, exports, "hashBatch", value);
+  napi_create_function(env, "hashInTurns", NAPI_AUTO_LENGTH, hash_in_turns, NULL, &value);
+  napi_set_named_property(env, exports, "hashInTurns", value);
   napi_create_function(env, "listTree", NAPI_AUTO_LENGTH, list_tree, NULL, &value);
   napi_set_named_property(env, exports, "listTree", value);
 #ifdef MS_HAVE_BLAKE3

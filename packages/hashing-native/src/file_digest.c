@@ -45,7 +45,7 @@ void ms_digester_free(ms_digester *d) {
 
 // OpenSSL here is the one inside Node.js (its symbols are exported to addons): the same SHA-NI / AVX2 code as
 // node:crypto, without a JavaScript call per file.
-static int digest_begin(ms_digester *d) {
+int ms_digest_begin(ms_digester *d) {
   if (d->algorithm == MS_BLAKE3) {
 #ifdef MS_HAVE_BLAKE3
     blake3_hasher_reset(&d->blake3);
@@ -58,7 +58,7 @@ static int digest_begin(ms_digester *d) {
   return EVP_DigestInit_ex(d->evp, md, NULL) == 1 ? 0 : EIO;
 }
 
-static int digest_update(ms_digester *d, const uint8_t *data, size_t length) {
+int ms_digest_update(ms_digester *d, const uint8_t *data, size_t length) {
   if (d->algorithm == MS_BLAKE3) {
 #ifdef MS_HAVE_BLAKE3
     blake3_hasher_update(&d->blake3, data, length);
@@ -70,7 +70,7 @@ static int digest_update(ms_digester *d, const uint8_t *data, size_t length) {
   return EVP_DigestUpdate(d->evp, data, length) == 1 ? 0 : EIO;
 }
 
-static int digest_end(ms_digester *d, uint8_t *out) {
+int ms_digest_end(ms_digester *d, uint8_t *out) {
   if (d->algorithm == MS_BLAKE3) {
 #ifdef MS_HAVE_BLAKE3
     blake3_hasher_finalize(&d->blake3, out, BLAKE3_OUT_LEN);
@@ -83,7 +83,7 @@ static int digest_end(ms_digester *d, uint8_t *out) {
   return EVP_DigestFinal_ex(d->evp, out, &length) == 1 ? 0 : EIO;
 }
 
-static int open_file(const char *path, int no_follow) {
+int ms_open_file(const char *path, int no_follow) {
   int flags = O_RDONLY | O_CLOEXEC;
   if (no_follow) flags |= O_NOFOLLOW;
   int fd;
@@ -97,10 +97,10 @@ int ms_digest_range(ms_digester *d, const char *path, const ms_read_options *opt
                     int64_t end, uint8_t *out, uint64_t *bytes, ms_stage *stage) {
   *bytes = 0;
   *stage = MS_AT_OPEN;
-  int fd = open_file(path, options->no_follow);
+  int fd = ms_open_file(path, options->no_follow);
   if (fd < 0) return errno;
   *stage = MS_AT_READ;
-  int error = digest_begin(d);
+  int error = ms_digest_begin(d);
   uint64_t position = start;
   while (!error) {
     size_t want = options->buffer_size;
@@ -113,14 +113,14 @@ int ms_digest_range(ms_digester *d, const char *path, const ms_read_options *opt
       error = errno;
       break;
     }
-    if (got > 0) error = digest_update(d, options->buffer, (size_t)got);
+    if (got > 0) error = ms_digest_update(d, options->buffer, (size_t)got);
     position += (uint64_t)got;
     *bytes += (uint64_t)got;
     if (!error && options->on_read && options->on_read(options->context, (size_t)got)) error = ECANCELED;
     if ((size_t)got < want) break;
   }
   close(fd);
-  if (!error) error = digest_end(d, out);
+  if (!error) error = ms_digest_end(d, out);
   return error;
 }
 
@@ -129,7 +129,7 @@ int ms_digest_probe(ms_digester *d, const char *path, const ms_read_options *opt
   *hashed = 0;
   *size = 0;
   *stage = MS_AT_OPEN;
-  int fd = open_file(path, options->no_follow);
+  int fd = ms_open_file(path, options->no_follow);
   if (fd < 0) return errno;
   *stage = MS_AT_READ;
   size_t want = probe_bytes < options->buffer_size ? probe_bytes : options->buffer_size;
@@ -142,9 +142,9 @@ int ms_digest_probe(ms_digester *d, const char *path, const ms_read_options *opt
     if (fstat(fd, &info) != 0) error = errno;
     else *size = (uint64_t)info.st_size;
   } else if (!error) {
-    error = digest_begin(d);
-    if (!error && got > 0) error = digest_update(d, options->buffer, (size_t)got);
-    if (!error) error = digest_end(d, out);
+    error = ms_digest_begin(d);
+    if (!error && got > 0) error = ms_digest_update(d, options->buffer, (size_t)got);
+    if (!error) error = ms_digest_end(d, out);
     if (!error) {
       *size = (uint64_t)got;
       *hashed = 1;

@@ -36,6 +36,18 @@ int ms_digester_init(ms_digester *d, ms_algorithm algorithm);
 /** Releases what ms_digester_init allocated. */
 void ms_digester_free(ms_digester *d);
 
+/** Starts a new digest in `d` (set up by ms_digester_init); 0 or an errno value. */
+int ms_digest_begin(ms_digester *d);
+
+/** Adds `length` bytes to the digest begun in `d`; 0 or an errno value. */
+int ms_digest_update(ms_digester *d, const uint8_t *data, size_t length);
+
+/** Writes the digest (ms_digest_size bytes) to `out`; 0 or an errno value. */
+int ms_digest_end(ms_digester *d, uint8_t *out);
+
+/** Opens `path` read-only (with O_NOFOLLOW when `no_follow`), retrying EINTR; -1 with errno set on failure. */
+int ms_open_file(const char *path, int no_follow);
+
 /** Options of one read. */
 typedef struct {
   /** Open with O_NOFOLLOW: a final symlink fails with ELOOP. */

@@ -70,6 +70,27 @@ export interface NativeHashing {
     control: Float64Array,
   ): Promise<NativeBatchResult>;
   /**
+   * Hashes the tasks of {@link NativeHashing.hashBatch} (SHA-256 or BLAKE2b: a digest that is sequential, so
+   * each task runs on one thread at a time) on `threads` threads, in turns of 16 MiB, always continuing the
+   * task with the most bytes left: the threads run out of work together instead of waiting for the last large
+   * task. At most two tasks per thread are open at a time.
+   *
+   * @param sizes the bytes each task is expected to read (they set the order; reading stops at the range's end
+   *   or at EOF, whichever comes first).
+   * @param threads how many threads take turns (the job's own thread among them).
+   * @returns the digests in task order (`sizes` null); rejects with a {@link NativeFileError} naming the
+   *   index of the task that failed.
+   */
+  hashInTurns(
+    algorithm: NativeAlgorithm,
+    paths: readonly string[] | string,
+    ranges: Float64Array | null,
+    sizes: Float64Array,
+    threads: number,
+    noFollow: boolean,
+    control: Float64Array,
+  ): Promise<NativeBatchResult>;
+  /**
    * BLAKE3 of a whole file, split over `threads` threads along the BLAKE3 tree (as `b3sum` does), each reading
    * its part in 1 MiB windows. Rejects with `ENODATA` when the file ends before the size it had when opened.
    * Present only when {@link NativeHashing.blake3} is true.

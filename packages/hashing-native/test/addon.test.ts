@@ -191,6 +191,131 @@ describeNative('hashBatch', () => {
   });
 });
 
+describeNative('hashInTurns', () => {
+  const addon = native as NativeHashing;
+  // Around the 16 MiB turn: a file that ends just before, at and just after a turn, one of several turns, and
+  // small ones; more tasks than threads.
+  const turnSizes = [16 * MiB - 1, 0, 16 * MiB, 5 * MiB + 3, 16 * MiB + 1, 1, 35 * MiB + 3];
+  const turnNames = turnSizes.map((size) => `t-${size}`);
+  const files = () => turnNames.map((name) => path.join(dir, name));
+  const total = turnSizes.reduce((a, b) => a + b, 0);
+
+  beforeAll(() => {
+    turnSizes.forEach((size, i) => {
+      writeFileSync(path.join(dir, turnNames[i]!), bytes(size, 100 + i));
+    });
+  });
+
+  it.each([
+    ['sha256', 'sha256sum', 32, 1],
+    ['sha256', 'sha256sum', 32, 2],
+    ['sha256', 'sha256sum', 32, 3],
+    ['blake2b', 'b2sum', 64, 2],
+    ['blake2b', 'b2sum', 64, 8],
+  ] as const)('whole files, %s, equal %s, on %i threads', async (algorithm, command, size, threads) => {
+    const control = new Float64Array(2);
+    const result = await addon.hashInTurns(
+      NATIVE_ALGORITHMS[algorithm],
+      files().join('\0'),
+      null,
+      new Float64Array(turnSizes),
+      threads,
+      false,
+      control,
+    );
+    // In the order given, whatever order they were hashed in.
+    expect(hexDigests(result.digests, size)).toEqual(tool(command, turnNames));
+    expect(result.bytes).toBe(total);
+    expect(control[0]).toBe(total);
+    expect(result.sizes).toBeNull();
+  });
+
+  it('sizes only set the order: wrong ones give the same digests', async () => {
+    const wrong = new Float64Array(turnSizes.map((_, i) => (i * 7919) % 13));
+    const result = await addon.hashInTurns(0, files(), null, wrong, 2, false, new Float64Array(2));
+    expect(hexDigests(result.digests, 32)).toEqual(tool('sha256sum', turnNames));
+  });
+
+  it('byte ranges (shards) equal the tool on the same bytes, across turns and past EOF', async () => {
+    const file = path.join(dir, turnNames.at(-1)!);
+    const end = 35 * MiB + 3;
+    const ranges = [
+      [0, 16 * MiB + 1],
+      [16 * MiB + 1, end],
+      [5, 5],
+      [MiB - 3, 33 * MiB],
+      [end - 7, end + 100],
+    ] as const;
+    const result = await addon.hashInTurns(
+      NATIVE_ALGORITHMS.sha256,
+      ranges.map(() => file),
+      new Float64Array(ranges.flat()),
+      new Float64Array(ranges.map(([start, stop]) => stop - start)),
+      2,
+      false,
+      new Float64Array(2),
+    );
+    const expected = ranges.map(
+      ([start, stop]) =>
+        execSync(`tail -c +${start + 1} '${file}' | head -c ${stop - start} | sha256sum`, {
+          encoding: 'utf8',
+        }).split(' ')[0],
+    );
+    expect(hexDigests(result.digests, 32)).toEqual(expected);
+  });
+
+  it('fails like the file system, naming the index of the task as given', async () => {
+    const paths = [...files().slice(0, 3), path.join(dir, 'gone'), ...files().slice(3)];
+    const sizes = new Float64Array(paths.map((_, i) => (i === 3 ? 1 : 64 * MiB)));
+    expect(
+      await rejection(addon.hashInTurns(0, paths, null, sizes, 2, false, new Float64Array(2))),
+    ).toMatchObject({ code: 'ENOENT', syscall: 'open', index: 3 });
+    expect(
+      await rejection(
+        addon.hashInTurns(
+          1,
+          [files()[0]!, path.join(dir, 'folder')],
+          null,
+          new Float64Array([1, 2]),
+          2,
+          false,
+          new Float64Array(2),
+        ),
+      ),
+    ).toMatchObject({ code: 'EISDIR', syscall: 'read', index: 1 });
+    const link = path.join(dir, 'link');
+    expect(
+      await rejection(
+        addon.hashInTurns(0, [link], null, new Float64Array([1]), 1, true, new Float64Array(2)),
+      ),
+    ).toMatchObject({ code: 'ELOOP', index: 0 });
+  });
+
+  it('stops when asked to', async () => {
+    const control = new Float64Array([0, 1]);
+    const sizes = new Float64Array(turnSizes);
+    expect(await rejection(addon.hashInTurns(0, files(), null, sizes, 2, false, control))).toMatchObject({
+      code: 'ECANCELED',
+    });
+  });
+
+  it('refuses bad arguments with a TypeError', () => {
+    const control = new Float64Array(2);
+    expect(() => addon.hashInTurns(2, ['a'], null, new Float64Array(1), 2, false, control)).toThrow(
+      TypeError,
+    );
+    expect(() => addon.hashInTurns(0, ['a', 'b'], null, new Float64Array(1), 2, false, control)).toThrow(
+      TypeError,
+    );
+    expect(() =>
+      addon.hashInTurns(0, ['a'], null, new Float64Array(1), 2, false, new Float64Array(1)),
+    ).toThrow(TypeError);
+    expect(() => addon.hashInTurns(0, ['a\0b'], null, new Float64Array(1), 2, false, control)).toThrow(
+      TypeError,
+    );
+  });
+});
+
 describeNative('blake3File', () => {
   it('equals b3sum on sizes around the split points, with 1 to 4 threads', async () => {
     const addon = native as NativeHashing;

@@ -14,12 +14,13 @@ const SMALL_JOBS_PER_SLOT = 2;
 // How often the bytes hashed so far by running jobs are read for progress.
 const PROGRESS_INTERVAL_MS = 200;
 
-type Job = QueuedBatch;
+// A batch, or with `sizes` (the bytes of each task), large tasks hashed in turns on every slot.
+type Job = QueuedBatch & { readonly sizes?: Float64Array | undefined };
 
 interface Running {
   readonly control: Float64Array;
   readonly small: boolean;
-  // A BLAKE3 file job uses every slot by itself.
+  // Tasks in turns, or a BLAKE3 file, use every slot by themselves.
   readonly wide: boolean;
   reported: number;
   readonly settled: Promise<void>;
@@ -42,7 +43,8 @@ export interface HashingPool {
 
 /**
  * Batches run as native jobs, at most one large job per slot (`count` slots) and two small ones; one large file
- * with BLAKE3 is hashed by a job that splits it over every slot, alone.
+ * with BLAKE3 is hashed by a job that splits it over every slot, alone, and so are the large tasks given to
+ * {@link NativePool.submitInTurns}.
  */
 export class NativePool implements HashingPool {
   readonly #native: NativeAddon;
@@ -69,7 +71,26 @@ export class NativePool implements HashingPool {
     return enqueue(this.#queue, this.#failure, { settings, tasks, small, probe }, () => this.#pump());
   }
 
+  /**
+   * Queues large SHA-256 or BLAKE2b tasks to be hashed on every slot in turns, the task with the most bytes left
+   * first, so that the slots run out of work together (see the addon's `hashInTurns`); `sizes`: the bytes of
+   * each task. Resolves with their digests in task order.
+   */
+  submitInTurns(
+    settings: HashSettings,
+    tasks: readonly HashTask[],
+    sizes: Float64Array,
+  ): Promise<BatchResult> {
+    return enqueue<Job>(
+      this.#queue,
+      this.#failure,
+      { settings, tasks, small: false, probe: false, sizes },
+      () => this.#pump(),
+    );
+  }
+
   #wide(job: Job): boolean {
+    if (job.sizes) return true;
     return (
       job.settings.algorithm === 'blake3' &&
       !job.small &&
@@ -104,18 +125,28 @@ export class NativePool implements HashingPool {
     const { algorithm } = job.settings;
     let started: Promise<NativeJobResult>;
     try {
-      started = wide
-        ? this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control)
-        : this.#native.hashBatch(
+      started = job.sizes
+        ? this.#native.hashInTurns(
             ALGORITHM_NUMBERS[algorithm],
-            // One string for the whole batch: the addon converts it once rather than once per path.
             job.tasks.map((task) => task.path).join('\0'),
             taskRanges(job.tasks),
-            job.probe ? PROBE_BYTES : 0,
-            // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
-            job.probe,
+            job.sizes,
+            this.#count,
+            false,
             control,
-          );
+          )
+        : wide
+          ? this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control)
+          : this.#native.hashBatch(
+              ALGORITHM_NUMBERS[algorithm],
+              // One string for the whole batch: the addon converts it once rather than once per path.
+              job.tasks.map((task) => task.path).join('\0'),
+              taskRanges(job.tasks),
+              job.probe ? PROBE_BYTES : 0,
+              // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
+              job.probe,
+              control,
+            );
     } catch (error) {
       started = Promise.reject(error);
     }

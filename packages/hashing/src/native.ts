@@ -23,6 +23,15 @@ export interface NativeAddon {
     noFollow: boolean,
     control: Float64Array,
   ): Promise<NativeJobResult>;
+  hashInTurns(
+    algorithm: number,
+    paths: readonly string[] | string,
+    ranges: Float64Array | null,
+    sizes: Float64Array,
+    threads: number,
+    noFollow: boolean,
+    control: Float64Array,
+  ): Promise<NativeJobResult>;
   blake3File?: (
     path: string,
     threads: number,

@@ -158,15 +158,15 @@ type Job = QueuedBatch;
  * Adds a batch to a pool's `queue` (a probe counts as small) and lets the pool start what it can; the promise
  * settles with the batch, or rejects at once when the pool has already failed.
  */
-export function enqueue(
-  queue: QueuedBatch[],
+export function enqueue<B extends QueuedBatch>(
+  queue: B[],
   failure: HashingError | null,
-  batch: Pick<QueuedBatch, 'settings' | 'tasks' | 'small' | 'probe'>,
+  batch: Omit<B, 'resolve' | 'reject'>,
   pump: () => void,
 ): Promise<BatchResult> {
   if (failure) return Promise.reject(failure);
   return new Promise((resolve, reject) => {
-    queue.push({ ...batch, small: batch.small || batch.probe, resolve, reject });
+    queue.push({ ...batch, small: batch.small || batch.probe, resolve, reject } as B);
     pump();
   });
 }

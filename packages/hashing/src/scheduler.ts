@@ -5,6 +5,7 @@ import { type HashingPool, NativePool } from './native-pool.js';
 import {
   BATCH_BYTES,
   BATCH_TASKS,
+  type BatchResult,
   type HashSettings,
   hashInline,
   planBatches,
@@ -195,19 +196,36 @@ export class HashRun {
   }
 
   #submit(indices: readonly number[], small: boolean): void {
-    const pool = this.#pool!;
-    const done = pool
-      .submit(
+    this.#track(
+      indices,
+      this.#pool!.submit(
         this.#options.settings,
         indices.map((index) => this.tasks[index]!.task),
         small,
-      )
-      .then(({ digests }) => {
-        indices.forEach((index, position) => {
-          this.#digests[index] = digests[position]!;
-          this.#taskDone(index);
-        });
+      ),
+    );
+  }
+
+  // Large SHA-256 or BLAKE2b tasks on the native engine: one job, every slot taking turns at the task with the
+  // most bytes left, so that unequal sizes (a last shard, three files on two cores) still end together.
+  #submitInTurns(pool: NativePool, indices: readonly number[]): void {
+    this.#track(
+      indices,
+      pool.submitInTurns(
+        this.#options.settings,
+        indices.map((index) => this.tasks[index]!.task),
+        Float64Array.from(indices, (index) => this.tasks[index]!.size),
+      ),
+    );
+  }
+
+  #track(indices: readonly number[], result: Promise<BatchResult>): void {
+    const done = result.then(({ digests }) => {
+      indices.forEach((index, position) => {
+        this.#digests[index] = digests[position]!;
+        this.#taskDone(index);
       });
+    });
     // Handled at once so that a failure during the walk is not an unhandled rejection; `finish` reports it.
     done.catch((error: HashingError) => {
       this.#failure ??= error;
@@ -261,8 +279,17 @@ export class HashRun {
       });
     }
     this.#flush();
-    for (const batch of planBatches(this.tasks, this.#held)) {
-      this.#submit(batch.indices, batch.bytes < BATCH_BYTES && batch.indices.length > 1);
+    const pool = this.#pool;
+    if (
+      pool instanceof NativePool &&
+      this.#options.settings.algorithm !== 'blake3' &&
+      this.#held.length > 1
+    ) {
+      this.#submitInTurns(pool, this.#held);
+    } else {
+      for (const batch of planBatches(this.tasks, this.#held)) {
+        this.#submit(batch.indices, batch.bytes < BATCH_BYTES && batch.indices.length > 1);
+      }
     }
     await Promise.all(this.#pending);
     return this.#digests;
