@@ -14,9 +14,23 @@ const temp = new TempDirs();
 let model: string;
 const files = new Map<string, number>();
 
-// Around the 1 MiB read size, the 8 MiB batch size, and small sizes; plus enough small files to fill several
-// batches of 512 tasks.
-const SIZES = [0, 1, 55, 64, 1000, MiB - 1, MiB, MiB + 1, 3 * MiB + 17, 8 * MiB - 1, 8 * MiB, 8 * MiB + 1];
+// Around the 1 MiB read size, the 8 MiB batch size, and small sizes; one over two of the native engine's 16 MiB
+// turns; plus enough small files to fill several batches of 512 tasks.
+const SIZES = [
+  0,
+  1,
+  55,
+  64,
+  1000,
+  MiB - 1,
+  MiB,
+  MiB + 1,
+  3 * MiB + 17,
+  8 * MiB - 1,
+  8 * MiB,
+  8 * MiB + 1,
+  32 * MiB + 5,
+];
 
 beforeAll(() => {
   model = path.join(temp.make(), 'generated model');
