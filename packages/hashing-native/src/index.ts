@@ -119,8 +119,27 @@ export interface NativeHashing {
     control: Float64Array,
     onChunk: (names: string, kinds: Uint8Array, sizes: Float64Array) => void,
   ): Promise<NativeListing>;
+  /**
+   * Reads the `resources` list of a signed statement (its JSON text) into columns, without an object per
+   * resource; null when the list is not in the plain form both tools write (objects of exactly the string
+   * members `name`, `algorithm` and `digest`, printable ASCII without escapes, hex digests), which the caller
+   * then parses as JSON. Synchronous.
+   */
+  readResourceList(json: Uint8Array): NativeResourceList | null;
   /** Whether BLAKE3 was built in (the build found the BLAKE3 C sources). */
   readonly blake3: boolean;
+}
+
+/** A statement's resources in columns ({@link NativeHashing.readResourceList}). */
+export interface NativeResourceList {
+  /** The names, joined with NUL characters. */
+  readonly names: string;
+  /** The algorithms, joined with NUL characters. */
+  readonly algorithms: string;
+  /** Every digest, decoded, one after the other. */
+  readonly digests: Uint8Array;
+  /** Where each digest ends in `digests`. */
+  readonly ends: Uint32Array;
 }
 
 /** The kinds of listed entries ({@link NativeListing.kinds}). */
