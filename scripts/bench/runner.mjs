@@ -25,7 +25,9 @@ if (values.mode === 'verify') {
   // What verification adds to hashing, as @model-signing/verifying does it after the signature check: read the
   // statement's serialization, hash the model with the config it records (decision 8), check the resources once
   // the walk is over (while files are still hashed), then compare (in one pass when they are equal).
-  const statement = manifestLib.readStatement(readFileSync(values.statement));
+  const statement = manifestLib.readStatement(readFileSync(values.statement), {
+    readResourceColumns: hashing.readResourceColumns,
+  });
   let walked;
   const walkOver = new Promise((resolve) => {
     walked = resolve;

@@ -33,6 +33,6 @@ export {
 } from './hasher.js';
 export { GIT_IGNORE_PATHS, resolveCliIgnorePaths } from './ignore.js';
 export { modelName } from './model-name.js';
-export { type NativeEngineStatus, nativeEngine } from './native.js';
+export { type NativeEngineStatus, nativeEngine, readResourceColumns } from './native.js';
 export { workerScriptUrl } from './pool.js';
 export type { HashProgress } from './progress.js';

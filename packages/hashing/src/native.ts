@@ -1,5 +1,6 @@
 // The optional native engine, @model-signing/hashing-native, as this package loads it: an optional dependency,
 // so a missing or unbuilt addon only means the JavaScript engine (worker threads) does the hashing.
+import type { ResourceColumns } from '@model-signing/manifest';
 import { fromFsError, HashingError, symlinkMessage } from './errors.js';
 import { type DirectoryLister, type ListedEntries, ListingFailure } from './walk.js';
 
@@ -45,6 +46,7 @@ export interface NativeAddon {
     control: Float64Array,
     onChunk: (names: string, kinds: Uint8Array, sizes: Float64Array) => void,
   ) => Promise<NativeListTail>;
+  readResourceList?: (json: Uint8Array) => ResourceColumns | null;
   readonly blake3: boolean;
 }
 
@@ -130,6 +132,16 @@ export async function loadNativeAddon(): Promise<NativeAddon | null> {
     status = { available: false, blake3: false, reason: '@model-signing/hashing-native is not installed' };
   }
   return addon;
+}
+
+/**
+ * Reads a signed statement's resources list (its JSON text) into columns with the native engine, when a hash
+ * has loaded it; null otherwise, or when the list is not in the plain form it reads: then JSON.parse does.
+ * Meant for `readStatement`'s `readResourceColumns` (`@model-signing/manifest`): a verification calls it once
+ * the local model's walk is over, by which time the engine is loaded.
+ */
+export function readResourceColumns(json: Uint8Array): ResourceColumns | null {
+  return addon?.readResourceList?.(json) ?? null;
 }
 
 /**

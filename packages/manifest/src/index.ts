@@ -49,6 +49,8 @@ export {
   LEGACY_MODEL_NAME,
   PREDICATE_TYPE,
   parseStatement,
+  type ReadStatementOptions,
+  type ResourceColumns,
   readStatement,
   type SignedStatement,
   STATEMENT_PAYLOAD_TYPE,

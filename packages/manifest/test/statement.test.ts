@@ -10,6 +10,7 @@ import {
   Manifest,
   ManifestError,
   parseStatement,
+  type ResourceColumns,
   readStatement,
   type Serialization,
   statementBytes,
@@ -243,6 +244,68 @@ describe('readStatement (serialization first, resources on demand)', () => {
   it('refuses a payload that is not a statement at once', () => {
     expect(() => readStatement('{"_type": "other"}')).toThrow(ManifestError);
     expect(() => readStatement('not json')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('readStatement with a reader of resource columns', () => {
+  // The columns JSON.parse gives, as an independent reader would give them.
+  function columnsOf(json: Uint8Array): ResourceColumns {
+    const list = JSON.parse(new TextDecoder().decode(json)) as {
+      name: string;
+      algorithm: string;
+      digest: string;
+    }[];
+    const digests = Buffer.from(list.map((r) => r.digest).join(''), 'hex');
+    let end = 0;
+    return {
+      names: list.map((r) => r.name).join('\0'),
+      algorithms: list.map((r) => r.algorithm).join('\0'),
+      digests,
+      ends: Uint32Array.from(list, (r) => (end += r.digest.length / 2)),
+    };
+  }
+  const manifest = new Manifest(
+    'm',
+    ['a', 'b/c', 'd'].map((name, i) => ({
+      resource: fileResource(name),
+      digest: { algorithm: 'sha256', value: digestOf(i + 1) },
+    })),
+    files,
+  );
+  const bytes = statementBytes(manifest);
+
+  it('checks and matches with the columns the reader gives, given the list as it was signed', () => {
+    const seen: string[] = [];
+    const statement = readStatement(bytes, {
+      readResourceColumns: (json) => {
+        seen.push(new TextDecoder().decode(json));
+        return columnsOf(json);
+      },
+    });
+    expect(statement.matching(manifest)?.resourceDescriptors()).toEqual(manifest.resourceDescriptors());
+    expect(seen).toHaveLength(1);
+    expect(JSON.parse(seen[0]!)).toEqual(JSON.parse(new TextDecoder().decode(bytes)).predicate.resources);
+  });
+
+  it('refuses columns that do not hash to the root digest, so a reader cannot pass off other digests', () => {
+    const statement = readStatement(bytes, {
+      readResourceColumns: (json) => {
+        const columns = columnsOf(json);
+        columns.digests[0]! ^= 1;
+        return columns;
+      },
+    });
+    expect(() => statement.check()).toThrow(expect.objectContaining({ code: 'INCONSISTENT_ROOT_DIGEST' }));
+  });
+
+  it('parses the list as JSON when the reader declines it', () => {
+    const statement = readStatement(bytes, { readResourceColumns: () => null });
+    expect(statement.matching(manifest)?.rootDigestHex()).toBe(manifest.rootDigestHex());
+    const badHex = JSON.parse(new TextDecoder().decode(bytes));
+    badHex.predicate.resources[1].digest = 'zz';
+    expect(() => readStatement(JSON.stringify(badHex), { readResourceColumns: () => null }).check()).toThrow(
+      /The digest of b\/c is not a hex string/,
+    );
   });
 });
 

@@ -42,7 +42,10 @@ function invalidPayload<T>(read: () => T): T {
  * are `INVALID_PAYLOAD` {@link VerificationError}s.
  */
 export function signedStatement(payload: Uint8Array): SignedStatement {
-  const statement = invalidPayload(() => readStatement(payload));
+  // The native engine, loaded by the time the resources are read (after the walk), reads them into columns.
+  const statement = invalidPayload(() =>
+    readStatement(payload, { readResourceColumns: hashing.readResourceColumns }),
+  );
   return {
     serialization: statement.serialization,
     manifest: () => invalidPayload(() => statement.manifest()),
