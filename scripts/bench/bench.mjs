@@ -22,10 +22,10 @@ import { parseArgs } from 'node:util';
 const USAGE = `Usage: pnpm bench [--full] [--runs N] [--only a,b,c,d] [--json] [--keep] [--dir DIR]
 
 Models (generated deterministically under a temporary folder, removed afterwards unless --keep):
-  a  several large files of similar size (default 4 x 256 MiB; --full: 4 x 640 MiB = 2.5 GiB)
-  u  large files of very unequal sizes   (default 864 MiB; --full: 2.4 GiB, one file 1.5 GiB)
+  a  several large files of similar size (default 4 x 448 + 320 MiB = 2.1 GiB; --full: 4 x 896 + 640 MiB)
+  u  large files of very unequal sizes   (default 2 GiB, one file 1 GiB; --full: 4 GiB, one file 2 GiB)
   c  20,000 files of 1-64 KiB in nested folders (about 650 MB)
-  d  one large file for shard mode      (default 1 GiB, shards of 100 MB; --full: 2 GiB, default 1 GB shards)
+  d  one large file for shard mode      (default 2 GiB, shards of 100 MB; --full: 4 GiB, default 1 GB shards)
 
 --runs N   timed runs of every case, interleaved (default 3; --full: 5); medians are reported
 --json     machine-readable output on stdout (progress goes to stderr)
@@ -93,10 +93,15 @@ function generate(dir, id) {
     files.push({ file, size });
   };
   if (id === 'a') {
-    const each = (options.full ? 640 : 256) * MiB;
-    for (let i = 0; i < 4; i++) add(`weights-0000${i}-of-00004.safetensors`, each, i + 1);
+    // As a model's weights are split: equal files and a smaller last one; five on two cores, so that no
+    // assignment of whole files to cores is even.
+    const sizes = options.full ? [896, 896, 896, 896, 640] : [448, 448, 448, 448, 320];
+    for (const [i, mib] of sizes.entries())
+      add(`model-0000${i + 1}-of-0000${sizes.length}.safetensors`, mib * MiB, i + 1);
   } else if (id === 'u') {
-    const sizes = options.full ? [1536, 384, 192, 96, 96, 48, 48] : [512, 128, 64, 64, 32, 32, 16, 16];
+    const sizes = options.full
+      ? [2048, 768, 512, 256, 192, 128, 96, 96]
+      : [1024, 384, 256, 128, 96, 64, 48, 48];
     for (const [i, mib] of sizes.entries()) add(`part-${i}.bin`, mib * MiB, 100 + i);
   } else if (id === 'c') {
     let x = 0x9e3779b9;
@@ -110,7 +115,7 @@ function generate(dir, id) {
       add(`d${i % 20}/e${(i >> 5) % 10}/f${i}.bin`, size, 1000 + i);
     }
   } else if (id === 'd') {
-    add('model.bin', (options.full ? 2048 : 1024) * MiB, 7);
+    add('model.bin', (options.full ? 4096 : 2048) * MiB, 7);
   }
   const list = path.join(dir, `files-${id}.list`);
   writeFileSync(list, `${files.map((f) => f.file).join('\0')}\0`);
