@@ -61,15 +61,17 @@ export class Manifest {
       return;
     }
     const sorted = [...items];
-    // Walks and signed statements are usually in canonical order already: check before sorting.
+    // Walks and signed statements are usually in canonical order already, with no two resources equal: one
+    // pass of comparisons shows both, and only otherwise is the list sorted and compared again.
     const byResource = (a: ManifestItem, b: ManifestItem) => compareResources(a.resource, b.resource);
-    if (!isSorted(sorted, byResource)) sorted.sort(byResource);
+    const strictlySorted = isStrictlySorted(sorted, byResource);
+    if (!strictlySorted) sorted.sort(byResource);
     for (const item of sorted) validateResourcePath(item.resource.path);
     // With one kind of resource, equal names are equal resources, which sorting puts side by side; the map by
     // name is then built only when asked for. Mixed kinds (a file named like a shard) need the map now.
     const kind = sorted[0]?.resource.kind;
     if (sorted.every((item) => item.resource.kind === kind)) {
-      for (let i = 1; i < sorted.length; i++) {
+      for (let i = 1; i < sorted.length && !strictlySorted; i++) {
         if (byResource(sorted[i - 1]!, sorted[i]!) === 0) duplicate(resourceName(sorted[i]!.resource));
       }
     } else {
@@ -165,8 +167,9 @@ function uniformKind(items: readonly ManifestItem[]): Resource['kind'] | null {
   return items.every((item) => item.resource.kind === kind) ? kind : null;
 }
 
-function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
-  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) > 0) return false;
+// In order, and no two items compare equal.
+function isStrictlySorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i++) if (compare(items[i - 1]!, items[i]!) >= 0) return false;
   return true;
 }
 
