@@ -520,11 +520,16 @@ static napi_value start_job(napi_env env, job *j, napi_value control, napi_value
  * fs-style Error carrying the index of the first path that failed.
  */
 // The part of a hashBatch or hashInTurns call they share: a job of `algorithm` over `paths` (an array, or one
-// NUL-separated string) with their `ranges` (a Float64Array of start, end per path, or null). NULL, with a
-// TypeError thrown, when an argument is wrong.
+// NUL-separated string) with their `ranges` (a Float64Array of start, end per path, or null), reporting to
+// `control`. NULL, with a TypeError thrown, when an argument is wrong.
 static job *new_files_job(napi_env env, const char *name, napi_value algorithm_value, napi_value paths_value,
-                          napi_value ranges_value) {
+                          napi_value ranges_value, napi_value control_value) {
   char message[128];
+  double *control = NULL;
+  if (!get_control(env, control_value, &control)) {
+    snprintf(message, sizeof message, "%s: control must be a Float64Array(2)", name);
+    return throw_type_error(env, message), NULL;
+  }
   int32_t algorithm;
   if (napi_get_value_int32(env, algorithm_value, &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
       ms_digest_size((ms_algorithm)algorithm) == 0) {
@@ -568,6 +573,7 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
   }
   // Owned by the job from here on.
   j->path_block = block;
+  j->control = control;
   j->algorithm = (ms_algorithm)algorithm;
   j->count = count;
   j->paths = calloc(count ? count : 1, sizeof(char *));
@@ -613,10 +619,7 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
 static napi_value hash_batch(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   if (!get_arguments(env, info, "hashBatch", 6, argv)) return NULL;
-  double *control = NULL;
-  if (!get_control(env, argv[5], &control))
-    return throw_type_error(env, "hashBatch: control must be a Float64Array(2)");
-  job *j = new_files_job(env, "hashBatch", argv[0], argv[1], argv[2]);
+  job *j = new_files_job(env, "hashBatch", argv[0], argv[1], argv[2], argv[5]);
   if (!j) return NULL;
   double probe_bytes = 0;
   napi_get_value_double(env, argv[3], &probe_bytes);
@@ -625,7 +628,6 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
   j->kind = JOB_BATCH;
   j->probe_bytes = probe_bytes > 0 ? (size_t)probe_bytes : 0;
   j->no_follow = no_follow;
-  j->control = control;
   if (j->probe_bytes > 0 && !(j->sizes = calloc(j->count ? j->count : 1, sizeof(double)))) {
     free_job(j);
     return throw_type_error(env, "hashBatch: out of memory");
@@ -642,10 +644,7 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
 static napi_value hash_in_turns(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   if (!get_arguments(env, info, "hashInTurns", 7, argv)) return NULL;
-  double *control = NULL;
-  if (!get_control(env, argv[6], &control))
-    return throw_type_error(env, "hashInTurns: control must be a Float64Array(2)");
-  job *j = new_files_job(env, "hashInTurns", argv[0], argv[1], argv[2]);
+  job *j = new_files_job(env, "hashInTurns", argv[0], argv[1], argv[2], argv[6]);
   if (!j) return NULL;
   double *sizes = NULL;
   size_t sizes_length = 0;
@@ -670,7 +669,6 @@ static napi_value hash_in_turns(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[5], &no_follow);
   j->kind = JOB_TURNS;
   j->no_follow = no_follow;
-  j->control = control;
   return start_job(env, j, argv[6], NULL);
 }
 

@@ -44,6 +44,16 @@ function tool(command: string, files: string[]): string[] {
     .map((line) => line.split(/\s+/)[0]!);
 }
 
+// sha256sum of bytes [start, end) of `file`, cut out by tail and head.
+function rangeDigests(file: string, ranges: readonly (readonly [number, number])[]): string[] {
+  return ranges.map(
+    ([start, end]) =>
+      execSync(`tail -c +${start + 1} '${file}' | head -c ${end - start} | sha256sum`, {
+        encoding: 'utf8',
+      }).split(' ')[0]!,
+  );
+}
+
 function hexDigests(digests: Uint8Array, size: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < digests.length; i += size)
@@ -125,13 +135,7 @@ describeNative('hashBatch', () => {
       false,
       new Float64Array(2),
     );
-    const expected = ranges.map(
-      ([start, end]) =>
-        execSync(`tail -c +${start + 1} '${file}' | head -c ${end - start} | sha256sum`, {
-          encoding: 'utf8',
-        }).split(' ')[0],
-    );
-    expect(hexDigests(result.digests, 32)).toEqual(expected);
+    expect(hexDigests(result.digests, 32)).toEqual(rangeDigests(file, ranges));
   });
 
   it('a probe hashes files below the limit and reports the size of the others', async () => {
@@ -255,13 +259,7 @@ describeNative('hashInTurns', () => {
       false,
       new Float64Array(2),
     );
-    const expected = ranges.map(
-      ([start, stop]) =>
-        execSync(`tail -c +${start + 1} '${file}' | head -c ${stop - start} | sha256sum`, {
-          encoding: 'utf8',
-        }).split(' ')[0],
-    );
-    expect(hexDigests(result.digests, 32)).toEqual(expected);
+    expect(hexDigests(result.digests, 32)).toEqual(rangeDigests(file, ranges));
   });
 
   it('fails like the file system, naming the index of the task as given', async () => {
