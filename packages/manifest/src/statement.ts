@@ -100,7 +100,9 @@ function skipSpace(bytes: Uint8Array, index: number, step: 1 | -1): number {
 // Put where the resources were, it must come out as `predicate.resources` of the rest, and nowhere else.
 const PLACEHOLDER = 'model-signing: the resources are read later';
 const RESOURCES_KEY = Buffer.from('"resources"');
-const [COLON, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':[]}')] as [
+const SERIALIZATION_KEY = Buffer.from('"serialization"');
+const [COLON, COMMA, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':,[]}')] as [
+  number,
   number,
   number,
   number,
@@ -113,13 +115,33 @@ interface SplitStatement {
   readonly resources: Uint8Array;
 }
 
+// Where the list of resources that opens at `open` ends, as the two tools lay statements out: last
+// (`…"resources": [ … ] } }`), or followed by the serialization (`…"resources": [ … ], "serialization": {`, as
+// the Python tool writes some). Only a guess, which splitAtResources checks; -1 when neither layout fits.
+function resourcesEnd(bytes: Buffer, open: number): number {
+  const statementEnd = skipSpace(bytes, bytes.length - 1, -1);
+  const predicateEnd = skipSpace(bytes, statementEnd - 1, -1);
+  const last = skipSpace(bytes, predicateEnd - 1, -1);
+  if (
+    bytes[statementEnd] === CLOSE_BRACE &&
+    bytes[predicateEnd] === CLOSE_BRACE &&
+    bytes[last] === CLOSE_BRACKET
+  )
+    return last;
+  const key = bytes.lastIndexOf(SERIALIZATION_KEY);
+  const comma = skipSpace(bytes, key - 1, -1);
+  if (key <= open || bytes[comma] !== COMMA) return -1;
+  const close = skipSpace(bytes, comma - 1, -1);
+  return bytes[close] === CLOSE_BRACKET ? close : -1;
+}
+
 /**
  * A statement of many files is mostly its resources, and a verifier needs the rest first (the serialization,
- * to start hashing). When the resources come last (`…"resources": [ … ] } }`, as both tools write them), the
+ * to start hashing). When the resources come last or just before the serialization (see resourcesEnd), the
  * rest is decoded and parsed with a placeholder in their place, and they are kept as bytes for later; else
  * undefined, and the statement is parsed whole. The placeholder must come out as `predicate.resources`: then,
- * when the list parses on its own, the two parts are exactly what a parse of the whole gives (see
- * {@link readResources}).
+ * when the list parses on its own, the two parts are exactly what a parse of the whole gives (a value put where
+ * another value was), wherever the guess cut (see {@link readResources}).
  */
 function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -136,12 +158,8 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   if (colon < 0) return undefined;
   const open = skipSpace(bytes, colon + 1, 1);
   if (bytes[open] !== OPEN_BRACKET) return undefined;
-  const statementEnd = skipSpace(bytes, bytes.length - 1, -1);
-  if (bytes[statementEnd] !== CLOSE_BRACE) return undefined;
-  const predicateEnd = skipSpace(bytes, statementEnd - 1, -1);
-  if (bytes[predicateEnd] !== CLOSE_BRACE) return undefined;
-  const close = skipSpace(bytes, predicateEnd - 1, -1);
-  if (bytes[close] !== CLOSE_BRACKET || close <= open) return undefined;
+  const close = resourcesEnd(bytes, open);
+  if (close <= open) return undefined;
   const before = decodeUtf8(bytes.subarray(0, open));
   const after = decodeUtf8(bytes.subarray(close + 1));
   if (before.includes(PLACEHOLDER) || after.includes(PLACEHOLDER)) return undefined;
@@ -156,9 +174,20 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   return { head, resources: bytes.subarray(open, close + 1) };
 }
 
-// The resources left as bytes by splitAtResources. When they do not parse on their own (the text had more after
-// the first list, such as a second "resources" key), the whole is parsed after all; its other members must be
-// those the verification started from.
+// What a verification takes from a statement besides its resources.
+function usedMembers(statement: Record<string, unknown>): string {
+  const predicate = isRecord(statement.predicate) ? statement.predicate : {};
+  return JSON.stringify([
+    statement._type,
+    statement.subject,
+    statement.predicateType,
+    predicate.serialization,
+  ]);
+}
+
+// The resources left as bytes by splitAtResources. When they do not parse on their own (the guess of their end
+// was wrong: more came after the list, such as another member or a second "resources" key), the whole is parsed
+// after all; what the verification took from the rest must read the same in it.
 function readResources(payload: Uint8Array, split: SplitStatement): unknown[] {
   const text = decodeUtf8(split.resources);
   try {
@@ -168,8 +197,7 @@ function readResources(payload: Uint8Array, split: SplitStatement): unknown[] {
   const predicate = isRecord(whole) && isRecord(whole.predicate) ? whole.predicate : undefined;
   const resources = predicate?.resources;
   if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
-  predicate!.resources = PLACEHOLDER;
-  if (JSON.stringify(whole) !== JSON.stringify(split.head)) {
+  if (usedMembers(whole as Record<string, unknown>) !== usedMembers(split.head)) {
     invalid('The statement reads differently depending on where its resources end; it is refused');
   }
   return resources;

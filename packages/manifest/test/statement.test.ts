@@ -298,6 +298,37 @@ describe('readStatement with a reader of resource columns', () => {
     expect(() => statement.check()).toThrow(expect.objectContaining({ code: 'INCONSISTENT_ROOT_DIGEST' }));
   });
 
+  it('reads the resources later when they come before the serialization, as the Python tool writes some', () => {
+    const bundle = JSON.parse(
+      readFileSync(path.join(fixtures, 'signatures/v1.1.0-sigstore/model.sig'), 'utf8'),
+    ) as { dsseEnvelope: { payload: string } };
+    const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+    const text = payload.toString('utf8');
+    expect(text.indexOf('"resources"')).toBeLessThan(text.indexOf('"serialization"'));
+    const lists: unknown[] = [];
+    const statement = readStatement(payload, {
+      readResourceColumns: (json) => {
+        lists.push(JSON.parse(new TextDecoder().decode(json)));
+        return columnsOf(json);
+      },
+    });
+    const expected = parseStatement(payload);
+    expect(statement.matching(expected)?.resourceDescriptors()).toEqual(expected.resourceDescriptors());
+    expect(lists).toEqual([JSON.parse(text).predicate.resources]);
+  });
+
+  it('reads a statement whose resources are followed by other members before the serialization', () => {
+    const statement = JSON.parse(new TextDecoder().decode(bytes));
+    const { resources, serialization } = statement.predicate;
+    // The guess of where the list ends takes in the extra list too; the whole is then parsed after all.
+    statement.predicate = { resources, extra: ['x', { y: [1] }], serialization };
+    const text = JSON.stringify(statement, null, 2);
+    const read = readStatement(text, { readResourceColumns: () => null });
+    expect(read.serialization).toEqual(files);
+    expect(read.matching(manifest)?.rootDigestHex()).toBe(manifest.rootDigestHex());
+    expect(readStatement(text).manifest().resourceDescriptors()).toEqual(manifest.resourceDescriptors());
+  });
+
   it('parses the list as JSON when the reader declines it', () => {
     const statement = readStatement(bytes, { readResourceColumns: () => null });
     expect(statement.matching(manifest)?.rootDigestHex()).toBe(manifest.rootDigestHex());
