@@ -16,7 +16,8 @@ typedef struct {
 // Room for `length` more bytes at the end of `b` (not yet counted in its length); NULL once allocation failed.
 static uint8_t *reserve(bytes *b, size_t length) {
   if (b->failed) return NULL;
-  if (b->length + length > b->capacity) {
+  // Allocated on first use even for nothing, so that a NULL return only ever means a failed allocation.
+  if (!b->data || b->length + length > b->capacity) {
     size_t capacity = b->capacity ? b->capacity : 4096;
     while (capacity < b->length + length) capacity *= 2;
     uint8_t *grown = realloc(b->data, capacity);
@@ -119,7 +120,7 @@ static int read_resource(cursor *c, bytes *names, bytes *algorithms, bytes *dige
   append(algorithms, value[ALGORITHM], value_length[ALGORITHM]);
   append(algorithms, &nul, 1);
   uint8_t *to = reserve(digests, value_length[DIGEST] / 2);
-  if (!to) return 1; /* the failure is in `digests`; the caller gives up */
+  if (!to) return 1; /* `digests` records the failure; the caller gives up */
   const uint8_t *hex = value[DIGEST];
   int bad = 0;
   for (size_t i = 0; i < value_length[DIGEST]; i += 2) {

@@ -86,6 +86,9 @@ describeNative('readResourceList', () => {
       expect(read(layout)?.names).toBe('a/b c.bin\0x]{},:y');
     }
     expect(read('[]')).toEqual({ names: '', algorithms: '', digests: '', ends: [] });
+    const empty = '[{"name":"a","algorithm":"s","digest":""}]';
+    expect(read(empty)).toEqual({ names: 'a', algorithms: 's', digests: '', ends: [0] });
+    expect(read(empty)).toEqual(parsed(empty));
     expect(read(' [ ] ')).toEqual(read('[]'));
   });
 
