@@ -519,23 +519,26 @@ static napi_value start_job(napi_env env, job *j, napi_value control, napi_value
  * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`. Rejects with an
  * fs-style Error carrying the index of the first path that failed.
  */
+// Throws a TypeError "<call>: <what>" and gives NULL, for the argument checks of new_files_job.
+static job *refuse_files_job(napi_env env, const char *name, const char *what) {
+  char message[160];
+  snprintf(message, sizeof message, "%s: %s", name, what);
+  throw_type_error(env, message);
+  return NULL;
+}
+
 // The part of a hashBatch or hashInTurns call they share: a job of `algorithm` over `paths` (an array, or one
 // NUL-separated string) with their `ranges` (a Float64Array of start, end per path, or null), reporting to
 // `control`. NULL, with a TypeError thrown, when an argument is wrong.
 static job *new_files_job(napi_env env, const char *name, napi_value algorithm_value, napi_value paths_value,
                           napi_value ranges_value, napi_value control_value) {
-  char message[128];
   double *control = NULL;
-  if (!get_control(env, control_value, &control)) {
-    snprintf(message, sizeof message, "%s: control must be a Float64Array(2)", name);
-    return throw_type_error(env, message), NULL;
-  }
+  if (!get_control(env, control_value, &control))
+    return refuse_files_job(env, name, "control must be a Float64Array(2)");
   int32_t algorithm;
   if (napi_get_value_int32(env, algorithm_value, &algorithm) != napi_ok || algorithm < 0 || algorithm > 2 ||
-      ms_digest_size((ms_algorithm)algorithm) == 0) {
-    snprintf(message, sizeof message, "%s: unknown algorithm, or one not built in", name);
-    return throw_type_error(env, message), NULL;
-  }
+      ms_digest_size((ms_algorithm)algorithm) == 0)
+    return refuse_files_job(env, name, "unknown algorithm, or one not built in");
   bool is_array = false;
   uint32_t count = 0;
   napi_valuetype paths_type;
@@ -545,16 +548,12 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
   char *block = NULL;
   if (paths_type == napi_string) {
     block = copy_string(env, paths_value, &block_length);
-    if (!block) {
-      snprintf(message, sizeof message, "%s: out of memory", name);
-      return throw_type_error(env, message), NULL;
-    }
+    if (!block)
+      return refuse_files_job(env, name, "out of memory");
     count = block_length > 0 ? 1 : 0;
     for (size_t i = 0; i < block_length; i++) count += block[i] == '\0';
-  } else if (napi_is_array(env, paths_value, &is_array) != napi_ok || !is_array) {
-    snprintf(message, sizeof message, "%s: paths must be an array or a NUL-separated string", name);
-    return throw_type_error(env, message), NULL;
-  } else {
+  } else if (napi_is_array(env, paths_value, &is_array) != napi_ok || !is_array)
+    return refuse_files_job(env, name, "paths must be an array or a NUL-separated string"); else {
     napi_get_array_length(env, paths_value, &count);
   }
   double *ranges = NULL;
@@ -562,14 +561,12 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
   if (!is_nullish(env, ranges_value) &&
       (!get_float64_array(env, ranges_value, &ranges, &ranges_length) || ranges_length != 2 * (size_t)count)) {
     free(block);
-    snprintf(message, sizeof message, "%s: ranges must be a Float64Array of 2 numbers per path, or null", name);
-    return throw_type_error(env, message), NULL;
+    return refuse_files_job(env, name, "ranges must be a Float64Array of 2 numbers per path, or null");
   }
   job *j = calloc(1, sizeof(job));
   if (!j) {
     free(block);
-    snprintf(message, sizeof message, "%s: out of memory", name);
-    return throw_type_error(env, message), NULL;
+    return refuse_files_job(env, name, "out of memory");
   }
   // Owned by the job from here on.
   j->path_block = block;
@@ -584,8 +581,7 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
   }
   if (!j->paths || !j->digests || (ranges && !j->ranges)) {
     free_job(j);
-    snprintf(message, sizeof message, "%s: out of memory", name);
-    return throw_type_error(env, message), NULL;
+    return refuse_files_job(env, name, "out of memory");
   }
   if (block) {
     char *next = block;
@@ -600,8 +596,7 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
       j->paths[i] = copy_path(env, element);
       if (!j->paths[i]) {
         free_job(j);
-        snprintf(message, sizeof message, "%s: every path must be a string without NUL characters", name);
-        return throw_type_error(env, message), NULL;
+        return refuse_files_job(env, name, "every path must be a string without NUL characters");
       }
     }
   }

@@ -122,31 +122,9 @@ export class NativePool implements HashingPool {
   #start(job: Job): void {
     const control = new Float64Array(2);
     const wide = this.#wide(job);
-    const { algorithm } = job.settings;
     let started: Promise<NativeJobResult>;
     try {
-      started = job.sizes
-        ? this.#native.hashInTurns(
-            ALGORITHM_NUMBERS[algorithm],
-            job.tasks.map((task) => task.path).join('\0'),
-            taskRanges(job.tasks),
-            job.sizes,
-            this.#count,
-            false,
-            control,
-          )
-        : wide
-          ? this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control)
-          : this.#native.hashBatch(
-              ALGORITHM_NUMBERS[algorithm],
-              // One string for the whole batch: the addon converts it once rather than once per path.
-              job.tasks.map((task) => task.path).join('\0'),
-              taskRanges(job.tasks),
-              job.probe ? PROBE_BYTES : 0,
-              // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
-              job.probe,
-              control,
-            );
+      started = this.#launch(job, wide, control);
     } catch (error) {
       started = Promise.reject(error);
     }
@@ -163,6 +141,34 @@ export class NativePool implements HashingPool {
     this.#running.add(running);
     if (!job.small && this.#onBytes)
       this.#timer ??= setInterval(() => this.#progress(), PROGRESS_INTERVAL_MS);
+  }
+
+  // The addon call for a job: tasks in turns, one BLAKE3 file on every slot, or a batch on one thread.
+  #launch(job: Job, wide: boolean, control: Float64Array): Promise<NativeJobResult> {
+    const algorithm = ALGORITHM_NUMBERS[job.settings.algorithm];
+    // One string for all the paths: the addon converts it once rather than once per path.
+    const paths = () => job.tasks.map((task) => task.path).join('\0');
+    if (job.sizes) {
+      return this.#native.hashInTurns(
+        algorithm,
+        paths(),
+        taskRanges(job.tasks),
+        job.sizes,
+        this.#count,
+        false,
+        control,
+      );
+    }
+    if (wide) return this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control);
+    return this.#native.hashBatch(
+      algorithm,
+      paths(),
+      taskRanges(job.tasks),
+      job.probe ? PROBE_BYTES : 0,
+      // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
+      job.probe,
+      control,
+    );
   }
 
   #progress(): void {

@@ -46,7 +46,7 @@ export interface NativeAddon {
     control: Float64Array,
     onChunk: (names: string, kinds: Uint8Array, sizes: Float64Array) => void,
   ) => Promise<NativeListTail>;
-  readResourceList?: (json: Uint8Array) => ResourceColumns | null;
+  readResourceList(json: Uint8Array): ResourceColumns | null;
   readonly blake3: boolean;
 }
 
@@ -141,7 +141,7 @@ export async function loadNativeAddon(): Promise<NativeAddon | null> {
  * the local model's walk is over, by which time the engine is loaded.
  */
 export function readResourceColumns(json: Uint8Array): ResourceColumns | null {
-  return addon?.readResourceList?.(json) ?? null;
+  return addon?.readResourceList(json) ?? null;
 }
 
 /**
