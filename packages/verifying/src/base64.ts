@@ -1,6 +1,29 @@
 import { VerificationError } from './errors.js';
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// 1 for each character of the standard alphabet, by char code (ASCII only).
+const ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') ALPHABET[c.charCodeAt(0)] = 1;
+const PAD = 0x3d;
+
+/**
+ * Whether `value` is standard, padded base64: a multiple of four characters of the standard alphabet, the last
+ * group ending in at most two `=`. One pass without a regular expression: a backtracking regex over a
+ * signature of a large model (tens of megabytes) overflows the stack.
+ */
+export function isStrictBase64(value: string): boolean {
+  const length = value.length;
+  if (length % 4 !== 0) return false;
+  let end = length;
+  if (length > 0 && value.charCodeAt(length - 1) === PAD) {
+    end--;
+    if (value.charCodeAt(length - 2) === PAD) end--;
+  }
+  for (let i = 0; i < end; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128 || ALPHABET[code] === 0) return false;
+  }
+  return true;
+}
 
 /**
  * Decodes standard, padded base64 and rejects anything else (decision 14). Node's decoder silently accepts
@@ -10,7 +33,7 @@ export function decodeBase64Strict(value: unknown, field: string): Uint8Array {
   if (typeof value !== 'string') {
     throw new VerificationError('INVALID_BUNDLE', `Invalid bundle: ${field} is missing or not a string`);
   }
-  if (!STRICT_BASE64.test(value)) {
+  if (!isStrictBase64(value)) {
     throw new VerificationError('INVALID_BUNDLE', `Invalid bundle: ${field} is not standard padded base64`);
   }
   return new Uint8Array(Buffer.from(value, 'base64'));
