@@ -2,7 +2,8 @@ import { VerificationError } from './errors.js';
 
 // 1 for each character of the standard alphabet, by char code (ASCII only).
 const ALPHABET = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') ALPHABET[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
+  ALPHABET[c.charCodeAt(0)] = 1;
 const PAD = 0x3d;
 
 /**
