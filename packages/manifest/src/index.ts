@@ -7,6 +7,7 @@
 export { ManifestError, type ManifestErrorCode } from './errors.js';
 export { fileErrorReason } from './file-error.js';
 export { fromHex, toHex } from './hex.js';
+export { JsonTextError, parseJsonText } from './json-text.js';
 export {
   type Digest,
   type DigestMismatch,
@@ -18,6 +19,7 @@ export {
   rootDigestOf,
 } from './manifest.js';
 export { compareCodePoints, comparePaths, compareResources } from './order.js';
+export { DEFAULT_MAX_SIGNATURE_BYTES, RegularFileError, readRegularFile } from './regular-file.js';
 export {
   type FileResource,
   fileResource,
