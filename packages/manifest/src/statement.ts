@@ -1,7 +1,14 @@
 import { ManifestError } from './errors.js';
 import { fromHex } from './hex.js';
+import { JsonTextError, parseJsonText } from './json-text.js';
 import { Manifest, type ManifestItem } from './manifest.js';
-import { fileResource, parseShardName, type Resource, resourceName } from './resource.js';
+import {
+  fileResource,
+  parseShardName,
+  type Resource,
+  resourceName,
+  validateResourcePath,
+} from './resource.js';
 import { type Serialization, serializationFromJson, serializationToJson } from './serialization.js';
 import { sha256 } from './sha256.js';
 
@@ -73,17 +80,19 @@ function requireString(value: unknown, what: string): string {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (error) {
-    return invalid(`The signed payload is not valid JSON: ${(error as Error).message}`);
+    if (!(error instanceof JsonTextError)) throw error;
+    return invalid(`The signed payload is not valid JSON: ${error.message}`);
   }
 }
 
 // Decodes UTF-8, refusing what is not (a payload or a part of it split at ASCII characters, which never occur
-// inside a multi-byte sequence: the parts are valid exactly when the whole is).
+// inside a multi-byte sequence: the parts are valid exactly when the whole is). A byte order mark is kept, so
+// that the JSON parse refuses it.
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return invalid('The signed payload is not valid UTF-8');
   }
@@ -100,9 +109,7 @@ function skipSpace(bytes: Uint8Array, index: number, step: 1 | -1): number {
 // Put where the resources were, it must come out as `predicate.resources` of the rest, and nowhere else.
 const PLACEHOLDER = 'model-signing: the resources are read later';
 const RESOURCES_KEY = Buffer.from('"resources"');
-const SERIALIZATION_KEY = Buffer.from('"serialization"');
-const [COLON, COMMA, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':,[]}')] as [
-  number,
+const [COLON, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':[]}')] as [
   number,
   number,
   number,
@@ -115,33 +122,39 @@ interface SplitStatement {
   readonly resources: Uint8Array;
 }
 
-// Where the list of resources that opens at `open` ends, as the two tools lay statements out: last
-// (`…"resources": [ … ] } }`), or followed by the serialization (`…"resources": [ … ], "serialization": {`, as
-// the Python tool writes some). Only a guess, which splitAtResources checks; -1 when neither layout fits.
-function resourcesEnd(bytes: Buffer, open: number): number {
-  const statementEnd = skipSpace(bytes, bytes.length - 1, -1);
-  const predicateEnd = skipSpace(bytes, statementEnd - 1, -1);
-  const last = skipSpace(bytes, predicateEnd - 1, -1);
-  if (
-    bytes[statementEnd] === CLOSE_BRACE &&
-    bytes[predicateEnd] === CLOSE_BRACE &&
-    bytes[last] === CLOSE_BRACKET
-  )
-    return last;
-  const key = bytes.lastIndexOf(SERIALIZATION_KEY);
-  const comma = skipSpace(bytes, key - 1, -1);
-  if (key <= open || bytes[comma] !== COMMA) return -1;
-  const close = skipSpace(bytes, comma - 1, -1);
-  return bytes[close] === CLOSE_BRACKET ? close : -1;
+const [QUOTE, BACKSLASH, OPEN_BRACE] = [...Buffer.from('"\\{')] as [number, number, number];
+
+// Where the list that opens at `open` closes: the matching bracket, strings skipped. Exact when the payload is
+// JSON; when it is not, the list (or what follows it) does not parse, and neither would the whole.
+function listEnd(bytes: Buffer, open: number): number {
+  let depth = 0;
+  for (let i = open; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === QUOTE) {
+      // To the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        i = bytes.indexOf(QUOTE, i + 1);
+        if (i < 0) return -1;
+        let slashes = 0;
+        while (bytes[i - 1 - slashes] === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) depth++;
+    else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
 }
 
 /**
  * A statement of many files is mostly its resources, and a verifier needs the rest first (the serialization,
- * to start hashing). When the resources come last or just before the serialization (see resourcesEnd), the
- * rest is decoded and parsed with a placeholder in their place, and they are kept as bytes for later; else
- * undefined, and the statement is parsed whole. The placeholder must come out as `predicate.resources`: then,
- * when the list parses on its own, the two parts are exactly what a parse of the whole gives (a value put where
- * another value was), wherever the guess cut (see {@link readResources}).
+ * to start hashing). The list of the first `"resources"` key is cut out at its matching bracket, the rest is
+ * decoded and parsed with a placeholder in its place, and the list is kept as bytes for later. The placeholder
+ * must come out as `predicate.resources` (not, say, overwritten by a later duplicate key, which JSON.parse would
+ * keep): then, when the list parses on its own, the two parts are exactly what a parse of the whole gives (a
+ * value put where another value was). Else undefined, and the statement is parsed whole.
  */
 function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -158,7 +171,7 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   if (colon < 0) return undefined;
   const open = skipSpace(bytes, colon + 1, 1);
   if (bytes[open] !== OPEN_BRACKET) return undefined;
-  const close = resourcesEnd(bytes, open);
+  const close = listEnd(bytes, open);
   if (close <= open) return undefined;
   const before = decodeUtf8(bytes.subarray(0, open));
   const after = decodeUtf8(bytes.subarray(close + 1));
@@ -174,33 +187,15 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   return { head, resources: bytes.subarray(open, close + 1) };
 }
 
-// What a verification takes from a statement besides its resources.
-function usedMembers(statement: Record<string, unknown>): string {
-  const predicate = isRecord(statement.predicate) ? statement.predicate : {};
-  return JSON.stringify([
-    statement._type,
-    statement.subject,
-    statement.predicateType,
-    predicate.serialization,
-  ]);
-}
-
-// The resources left as bytes by splitAtResources. When they do not parse on their own (the guess of their end
-// was wrong: more came after the list, such as another member or a second "resources" key), the whole is parsed
-// after all; what the verification took from the rest must read the same in it.
+// The resources left as bytes by splitAtResources. A list that does not parse on its own makes the whole
+// payload invalid JSON, which the parse of the whole reports (with its position).
 function readResources(payload: Uint8Array, split: SplitStatement): unknown[] {
   const text = decodeUtf8(split.resources);
   try {
     return JSON.parse(text) as unknown[];
   } catch {}
-  const whole = parseJson(decodeUtf8(payload));
-  const predicate = isRecord(whole) && isRecord(whole.predicate) ? whole.predicate : undefined;
-  const resources = predicate?.resources;
-  if (!Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
-  if (usedMembers(whole as Record<string, unknown>) !== usedMembers(split.head)) {
-    invalid('The statement reads differently depending on where its resources end; it is refused');
-  }
-  return resources;
+  parseJson(decodeUtf8(payload));
+  return invalid('predicate.resources is not a valid JSON list');
 }
 
 /**
@@ -300,12 +295,32 @@ export function readStatement(
   const predicate = statement.predicate;
   if (!isRecord(predicate)) return invalid('The statement has no predicate');
   const serialization = serializationFromJson(predicate.serialization);
+  checkRecordedIgnorePaths(predicate.serialization);
   const resources = predicate.resources;
   if (!split && !Array.isArray(resources)) return invalid('predicate.resources is missing or not a list');
   const read = split ? () => readResources(bytes, split) : () => resources as unknown[];
   const reader = options.readResourceColumns;
   const columns = split && reader ? () => reader(split.resources) : undefined;
   return new SignedResources(modelName, expectedRoot, serialization, read, columns);
+}
+
+// A recorded ignore path is joined onto the model path and normalised when verifying: `sub/..` would become the
+// model itself and ignore every file. Only plain model-relative names are taken (what both tools record).
+function checkRecordedIgnorePaths(serialization: unknown): void {
+  const paths = isRecord(serialization) ? serialization.ignore_paths : undefined;
+  if (!Array.isArray(paths)) return;
+  for (const path of paths as string[]) {
+    const refuse = (why: string): never =>
+      invalid(`The recorded ignore path ${JSON.stringify(path)} is not a plain model-relative name: ${why}`);
+    if (path === '.') refuse('it names the whole model');
+    try {
+      validateResourcePath(path);
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      // validateResourcePath says `Invalid resource name "<path>": <why>`; the path is named above.
+      refuse(error.message.slice(error.message.lastIndexOf('": ') + 3));
+    }
+  }
 }
 
 /**
