@@ -1,10 +1,14 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  DEFAULT_MAX_SIGNATURE_BYTES,
   diffManifests,
   type Manifest,
+  parseJsonText,
   parseStatement,
+  RegularFileError,
+  readRegularFile,
   STATEMENT_PAYLOAD_TYPE,
   statementBytes,
   toHex,
@@ -290,6 +294,8 @@ export interface VerifyImageOptions extends RegistryAccess {
   readonly matchesMethod?: (bundle: Record<string, unknown>) => boolean;
   /** A signature file, instead of looking in the registry. */
   readonly signature?: string;
+  /** The largest `signature` file read, in bytes (default `DEFAULT_MAX_SIGNATURE_BYTES`, 256 MiB). */
+  readonly maxSignatureBytes?: number;
   /** `referrers` or `tag` to look only there; default both (referrers first). */
   readonly attachmentMode?: AttachmentMode | string;
   /** A local directory to compare with the signed files (spec §1.10). */
@@ -399,10 +405,13 @@ async function findCandidates(
   if (options.signature) {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(options.signature);
+      // A regular file of bounded size only: a FIFO would block, a device never end.
+      bytes = await readRegularFile(
+        options.signature,
+        options.maxSignatureBytes ?? DEFAULT_MAX_SIGNATURE_BYTES,
+      );
     } catch (error) {
-      const why =
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const why = error instanceof RegularFileError ? error.message : (error as Error).message;
       throw new OciError('NO_SIGNATURE', `Cannot read the signature file ${options.signature}: ${why}`);
     }
     return [{ source: { kind: 'file', location: options.signature }, bytes }];
@@ -432,7 +441,7 @@ async function findCandidates(
 function parseBundle(bytes: Uint8Array, where: string): Record<string, unknown> {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new OciError(
       'VERIFICATION_FAILED',
@@ -441,11 +450,12 @@ function parseBundle(bytes: Uint8Array, where: string): Record<string, unknown> 
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (error) {
+    // The position only: the text may be anything the signature path points at.
     throw new OciError(
       'VERIFICATION_FAILED',
-      `Failed to parse signature ${where}: invalid JSON. ${(error as Error).message}`,
+      `Failed to parse signature ${where}: invalid JSON: ${(error as Error).message}`,
     );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {

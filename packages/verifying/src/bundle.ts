@@ -2,8 +2,13 @@
 // `x509CertificateChain` bundles the Python tool writes for the certificate method, and the Python reader's
 // rules (format-and-behaviour §6.6–§6.7: old key-bundle shapes, strict padding, exact media types) are what
 // decides interoperability.
-import { readFile } from 'node:fs/promises';
-import { fileErrorReason } from '@model-signing/manifest';
+import {
+  DEFAULT_MAX_SIGNATURE_BYTES,
+  JsonTextError,
+  parseJsonText,
+  RegularFileError,
+  readRegularFile,
+} from '@model-signing/manifest';
 import { decodeBase64Strict } from './base64.js';
 import { VerificationError } from './errors.js';
 
@@ -168,15 +173,20 @@ function parseEnvelope(value: unknown): DsseEnvelope {
 function parseJson(input: Uint8Array | string): unknown {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
+    // ignoreBOM keeps a byte order mark in the text, for parseJsonText to refuse.
+    text =
+      typeof input === 'string'
+        ? input
+        : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
   } catch {
     return invalid('the signature file is not UTF-8 text');
   }
   if (text.trim() === '') return invalid('the signature file is empty');
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (error) {
-    return invalid(`the signature file is not JSON (${(error as Error).message})`);
+    if (!(error instanceof JsonTextError)) throw error;
+    return invalid(`the signature file is not JSON: ${error.message}`);
   }
 }
 
@@ -245,18 +255,48 @@ export function readBundle(input: Uint8Array | string | Record<string, unknown>)
   };
 }
 
-/** Reads and parses the signature file at `path` ({@link readBundle}). */
-export async function readBundleFile(path: string): Promise<ParsedBundle> {
-  let bytes: Uint8Array;
+/** Options of {@link readBundleFile} and {@link readSignatureFile}. */
+export interface ReadBundleFileOptions {
+  /** The largest signature file read, in bytes; larger ones are refused. Default 256 MiB. */
+  readonly maxBytes?: number | undefined;
+}
+
+/**
+ * The bytes of the signature file at `path`, which must be a regular file (not a FIFO or a device, which would
+ * block or never end) of at most `maxBytes` bytes. Throws a `READ_ERROR` {@link VerificationError} that never
+ * quotes the file.
+ */
+export async function readSignatureFile(
+  path: string,
+  options: ReadBundleFileOptions = {},
+): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_SIGNATURE_BYTES;
   try {
-    bytes = await readFile(path);
+    return await readRegularFile(path, maxBytes);
   } catch (error) {
-    const reason = fileErrorReason(error);
-    throw new VerificationError('READ_ERROR', `Cannot read the signature file ${path}: ${reason}`, {
-      cause: error,
-    });
+    if (!(error instanceof RegularFileError)) throw error;
+    const hint =
+      error.code === 'TOO_LARGE'
+        ? '; if it is a genuine signature, raise the limit (maxSignatureBytes)'
+        : error.code === 'NOT_REGULAR'
+          ? '; give the path of a signature file'
+          : '';
+    throw new VerificationError(
+      'READ_ERROR',
+      `Cannot read the signature file ${path}: ${error.message}${hint}`,
+      {
+        cause: error,
+      },
+    );
   }
-  return readBundle(bytes);
+}
+
+/** Reads and parses the signature file at `path` ({@link readSignatureFile}, then {@link readBundle}). */
+export async function readBundleFile(
+  path: string,
+  options: ReadBundleFileOptions = {},
+): Promise<ParsedBundle> {
+  return readBundle(await readSignatureFile(path, options));
 }
 
 /** Names the method that made a bundle, as the CLI spells it. */

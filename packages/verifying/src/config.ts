@@ -57,6 +57,7 @@ export class Config {
   #allowSymlinks: boolean | undefined;
   #ignorePaths: readonly string[] = [];
   #ignoreGitPaths = true;
+  #maxSignatureBytes: number | undefined;
 
   /** Hash the local model with `config` instead of the serialization recorded in the signature. */
   setHashingConfig(config: hashing.Config): this {
@@ -80,6 +81,21 @@ export class Config {
   setIgnoredPaths(options: VerifyIgnoredPathsOptions): this {
     this.#ignorePaths = [...options.paths];
     this.#ignoreGitPaths = options.ignoreGitPaths ?? true;
+    return this;
+  }
+
+  /**
+   * Refuse signature files larger than `bytes` (default 256 MiB, `DEFAULT_MAX_SIGNATURE_BYTES`; a model of a
+   * million files has a bundle of about 200 MB): a bound on what a hostile file can make a verifier read.
+   */
+  setMaxSignatureBytes(bytes: number): this {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+      throw new VerificationError(
+        'CONFIG_ERROR',
+        `The signature size limit must be a positive integer, not ${bytes}`,
+      );
+    }
+    this.#maxSignatureBytes = bytes;
     return this;
   }
 
@@ -132,7 +148,7 @@ export class Config {
         }
         const verifier = await this.#verifier();
         span.setAttribute('model_signing.method', verifier.method);
-        const bundle = await readBundleFile(signaturePath);
+        const bundle = await readBundleFile(signaturePath, { maxBytes: this.#maxSignatureBytes });
         return this.verifyBundle(verifier, bundle, modelPath, { ...options, excludePaths: [signaturePath] });
       },
     );
@@ -148,6 +164,7 @@ export class Config {
       ...options,
       ignorePaths: [...this.#ignorePaths, ...(options.ignorePaths ?? [])],
       ignoreGitPaths: options.ignoreGitPaths ?? this.#ignoreGitPaths,
+      maxSignatureBytes: options.maxSignatureBytes ?? this.#maxSignatureBytes,
     });
   }
 

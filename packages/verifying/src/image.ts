@@ -15,6 +15,8 @@ import type { BundleVerifier, VerificationMethod } from './verifier.js';
 export interface ImageVerifyOptions extends oci.RegistryAccess {
   /** A signature file instead of the registry's attachments. */
   readonly signature?: string;
+  /** The largest `signature` file read, in bytes (default 256 MiB; `Config.setMaxSignatureBytes`). */
+  readonly maxSignatureBytes?: number | undefined;
   /** Look only at `referrers` or only at the `tag`; default both, referrers first. */
   readonly attachmentMode?: oci.AttachmentMode | string;
   /** A local directory that must hold exactly the signed files (spec §1.10). */

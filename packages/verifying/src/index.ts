@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+
+export { DEFAULT_MAX_SIGNATURE_BYTES } from '@model-signing/manifest';
 export { decodeBase64Strict } from './base64.js';
 export {
   ACCEPTED_MEDIA_TYPES,
@@ -14,8 +16,10 @@ export {
   type DsseSignature,
   KEY_BUNDLE_MEDIA_TYPE,
   type ParsedBundle,
+  type ReadBundleFileOptions,
   readBundle,
   readBundleFile,
+  readSignatureFile,
 } from './bundle.js';
 export { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
 export {
