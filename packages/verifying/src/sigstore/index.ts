@@ -11,6 +11,7 @@ import {
   withSpan,
 } from '@model-signing/signing';
 import { bundleFromJSON } from '@sigstore/bundle';
+import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import {
   PolicyError,
   VerificationError as SigstoreVerifyError,
@@ -94,7 +95,7 @@ export function sigstoreVerifierFromTrust(
         try {
           verifier.verify(toSignedEntity(bundle));
         } catch (error) {
-          throw translate(error, trust.source);
+          throw translate(error, trust.source, parsed);
         }
         const usage = leafUsageProblem(leafDer);
         if (usage) throw new VerificationError('CERTIFICATE_USAGE', `Sigstore verification failed: ${usage}`);
@@ -140,7 +141,75 @@ function codeFor(sigstoreCode: string): VerificationErrorCode {
   return 'UNTRUSTED_CERTIFICATE';
 }
 
-function translate(error: unknown, source: string): VerificationError {
+// Every getter @sigstore/verify reads of a timestamp: they navigate the ASN.1 lazily, and a structure that is
+// short of a part fails on first use with a TypeError (`reading 'subs'`) rather than a parse error.
+function readTimestamp(der: Uint8Array): void {
+  const ts = RFC3161Timestamp.parse(Buffer.from(der));
+  const info = ts.tstInfo;
+  void [
+    ts.status,
+    ts.contentType,
+    ts.eContentType,
+    ts.signingTime,
+    ts.signerIssuer,
+    ts.signerSerialNumber,
+    ts.signerDigestAlgorithm,
+    ts.signatureAlgorithm,
+    ts.signatureValue,
+    info.genTime,
+    info.messageImprintHashAlgorithm,
+    info.messageImprintHashedMessage,
+  ];
+}
+
+function readCertificate(der: Uint8Array): void {
+  const cert = X509Certificate.parse(Buffer.from(der));
+  void [
+    cert.notBefore,
+    cert.notAfter,
+    cert.issuer,
+    cert.subject,
+    cert.publicKey,
+    cert.extensions,
+    cert.extSCT,
+  ];
+}
+
+/** The part of a bundle that cannot be read, read again part by part; undefined when each part reads. */
+function malformedPart(parsed: ParsedBundle): string | undefined {
+  const reads = (read: () => void): boolean => {
+    try {
+      read();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const content = parsed.content;
+  const leaf =
+    content.kind === 'certificate'
+      ? content.certificate
+      : content.kind === 'x509CertificateChain'
+        ? content.certificates[0]
+        : undefined;
+  if (leaf && !reads(() => readCertificate(leaf))) return 'the signing certificate';
+  const material = parsed.json.verificationMaterial as
+    | { timestampVerificationData?: { rfc3161Timestamps?: { signedTimestamp: string }[] } }
+    | undefined;
+  const stamps = material?.timestampVerificationData?.rfc3161Timestamps ?? [];
+  for (const [index, stamp] of stamps.entries()) {
+    const der = Buffer.from(stamp.signedTimestamp, 'base64');
+    if (!reads(() => readTimestamp(der))) return `RFC 3161 timestamp ${index + 1} of ${stamps.length}`;
+  }
+  return undefined;
+}
+
+/**
+ * A failure of `@sigstore/verify` as a {@link VerificationError}. Its own errors keep their code and message;
+ * anything else (a dependency tripping over malformed ASN.1 or JSON) is a malformed bundle, in one line that
+ * names the part when it can be found, the original error kept as the cause.
+ */
+function translate(error: unknown, source: string, parsed: ParsedBundle): VerificationError {
   if (error instanceof SigstoreVerifyError || error instanceof PolicyError) {
     return new VerificationError(
       codeFor(error.code),
@@ -148,11 +217,11 @@ function translate(error: unknown, source: string): VerificationError {
       { cause: error },
     );
   }
+  if (error instanceof VerificationError) return error;
+  const part = malformedPart(parsed);
   return new VerificationError(
-    'UNTRUSTED_CERTIFICATE',
-    `Sigstore verification failed: ${(error as Error).message}`,
-    {
-      cause: error,
-    },
+    'INVALID_BUNDLE',
+    `Invalid Sigstore bundle: ${part ? `${part} is malformed` : 'a part of it is malformed'} and cannot be verified; the signature file is damaged: get an intact copy or sign the model again`,
+    { cause: error },
   );
 }
