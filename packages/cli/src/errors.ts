@@ -1,3 +1,5 @@
+import { logger } from './log.js';
+
 /** A mistake in how the command was called; the CLI exits with status 2. */
 export class UsageError extends Error {
   /** @param message one line saying what is wrong with the invocation. */
@@ -12,6 +14,7 @@ export class UsageError extends Error {
  * Error classes of our packages carry a `code`; it is shown only when the message itself is empty.
  */
 export function errorText(error: unknown): string {
+  logCauses(error);
   if (error instanceof Error) {
     const message = error.message.trim();
     if (message) return message;
@@ -19,4 +22,18 @@ export function errorText(error: unknown): string {
     return typeof code === 'string' ? `${error.name} (${code})` : error.name;
   }
   return String(error);
+}
+
+/**
+ * At `--log-level debug`, one line per cause of `error` (what a dependency said beneath our one-line message),
+ * for whoever debugs a failure; nothing at other levels.
+ */
+export function logCauses(error: unknown): void {
+  if (!logger.enabled('debug')) return;
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+    const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    logger.debug(`Caused by: ${text.split('\n')[0]}`);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
 }
