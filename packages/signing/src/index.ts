@@ -42,4 +42,10 @@ export {
 export type { BundleJson, EcCurve, EcdsaKeySigner, ModelSigner, SigningMethod } from './signer.js';
 export * from './sigstore/index.js';
 export { withSpan } from './telemetry.js';
-export { checkWritable, writeAtomically } from './write.js';
+export {
+  abortPendingWrites,
+  checkWritable,
+  removeStaleTempFiles,
+  STALE_TEMP_AGE_MS,
+  writeAtomically,
+} from './write.js';
