@@ -296,7 +296,13 @@ export async function readBundleFile(
   path: string,
   options: ReadBundleFileOptions = {},
 ): Promise<ParsedBundle> {
-  return readBundle(await readSignatureFile(path, options));
+  // Parsed here, so that the file's bytes and text can be collected before the payload is decoded: the three
+  // together are what a bundle of a million files would need at once.
+  let bytes: Uint8Array | undefined = await readSignatureFile(path, options);
+  const json = parseJson(bytes);
+  bytes = undefined;
+  if (!isRecord(json)) return invalid('the bundle is missing or not an object');
+  return readBundle(json);
 }
 
 /** Names the method that made a bundle, as the CLI spells it. */
