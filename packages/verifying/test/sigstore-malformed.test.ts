@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createSigstoreVerifier, readBundle, VerificationError } from '@model-signing/verifying';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test-support/cli.js';
 import { PYTHON_SIGNATURES } from '../../../test-support/paths.js';
 
 const IDENTITY = 'stefanb@us.ibm.com';
@@ -101,5 +103,30 @@ describe('malformed parts of a Python-made Sigstore bundle are malformed-bundle 
     });
     expect(error.code).toBe('TRANSPARENCY_LOG');
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the CLI (built) prints the dependency error only at --log-level debug', () => {
+  it('one line by default; the cause beneath it with debug', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ms-sigstore-malformed-'));
+    try {
+      const json = golden();
+      stamp(json).signedTimestamp = withoutToken(stampDer(json)).toString('base64');
+      const signature = join(dir, 'model.sig');
+      writeFileSync(signature, JSON.stringify(json));
+      const model = resolve(PYTHON_SIGNATURES, 'v1.1.0-sigstore');
+      const args = ['verify', 'sigstore', '--identity', IDENTITY, '--identity-provider', ISSUER];
+      const plain = await runCli([...args, '--signature', signature, model]);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toMatch(/Invalid Sigstore bundle: RFC 3161 timestamp 1 of 1 is malformed/);
+      expect(plain.stderr).not.toMatch(/Cannot read properties|Caused by/);
+      const debug = await runCli(['--log-level', 'debug', ...args, '--signature', signature, model]);
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(
+        /^Caused by: TypeError: Cannot read properties of undefined \(reading 'subs'\)$/m,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { Config, VerificationError } from '@model-signing/verifying';
 import { registryAccess } from '../commands/image-common.js';
 import type { ImageVerifyCliOptions } from '../commands/image-verify.js';
 import { absolute } from '../common.js';
-import { UsageError } from '../errors.js';
+import { logCauses, UsageError } from '../errors.js';
 import { CommandError, emit, failWith } from '../output.js';
 
 /** What every verification failure message starts with, as the Python CLI prints it. */
@@ -16,6 +16,7 @@ export const PREFIX = 'Verification failed with error: ';
  */
 export function asCommandError(error: unknown): unknown {
   if (!(error instanceof VerificationError)) return error;
+  logCauses(error);
   return new CommandError(`${PREFIX}${error.message}`, {
     details: error.detailLines(),
     code: error.code,
