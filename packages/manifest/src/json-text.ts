@@ -45,8 +45,8 @@ function locate(text: string): JsonTextError {
 
 /**
  * JSON.parse for untrusted text: the same values, but failures are {@link JsonTextError}s whose message gives
- * the position of the error only. A leading byte order mark is refused, as the Python reader refuses it (decode
- * with `ignoreBOM: true` so that it reaches this check).
+ * the position of the error only. A leading byte order mark is refused: JSON allows none and neither tool writes one
+ * (decode with `ignoreBOM: true` so that it reaches this check).
  */
 export function parseJsonText(text: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) {
