@@ -80,6 +80,13 @@ export interface ParsedBundle {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+// A value of the signature file in a message, only when it has the shape of what it should be (a field name,
+// a media type): the file may be anything the path points at, a secret included.
+const quoted = (value: string, shape: RegExp): string => (shape.test(value) ? `'${value}'` : '(not shown)');
+// Sigstore's fields are camelCase; a name with `_` or `-`, or a long one, is not shown.
+const FIELD_NAME = /^[a-z][A-Za-z0-9]{0,31}$/;
+const MEDIA_TYPE = /^application\/[A-Za-z0-9.+=;-]{1,80}$/;
+
 const invalid = (why: string): never => {
   throw new VerificationError('INVALID_BUNDLE', `Invalid bundle: ${why}`);
 };
@@ -88,7 +95,7 @@ function object(value: unknown, field: string, allowed: readonly string[]): Reco
   if (!isRecord(value)) return invalid(`${field} is missing or not an object`);
   for (const key of Object.keys(value)) {
     // The Python reader (strict pydantic models) rejects unknown fields; a bundle it refuses is refused here.
-    if (!allowed.includes(key)) invalid(`unknown field '${key}' in ${field}`);
+    if (!allowed.includes(key)) invalid(`unknown field ${quoted(key, FIELD_NAME)} in ${field}`);
   }
   return value;
 }
@@ -206,7 +213,8 @@ export function readBundle(input: Uint8Array | string | Record<string, unknown>)
   ]);
   if (typeof root.mediaType !== 'string') invalid('mediaType is missing or not a string');
   const mediaType = root.mediaType as string;
-  if (!ACCEPTED_MEDIA_TYPES.includes(mediaType)) invalid(`unknown media type ${JSON.stringify(mediaType)}`);
+  if (!ACCEPTED_MEDIA_TYPES.includes(mediaType))
+    invalid(`unknown media type ${quoted(mediaType, MEDIA_TYPE)}`);
   if (root.messageSignature !== undefined) {
     invalid('it holds a message signature; model signatures are DSSE envelopes');
   }

@@ -115,6 +115,22 @@ describe('messages never quote the signature file', () => {
     expect(error.message).not.toContain('mediaType');
   });
 
+  it('a JSON file that is not a bundle: values never shown, names only when they look like names', async () => {
+    const { dir, model } = await signedModel();
+    const cases: [string, string][] = [
+      [JSON.stringify({ mediaType: SECRET }), 'Invalid bundle: unknown media type (not shown)'],
+      [JSON.stringify({ [SECRET]: 1 }), 'Invalid bundle: unknown field (not shown) in the bundle'],
+      [JSON.stringify({ private_key: SECRET }), 'Invalid bundle: unknown field (not shown) in the bundle'],
+      [JSON.stringify({ extraField: SECRET }), "Invalid bundle: unknown field 'extraField' in the bundle"],
+    ];
+    for (const [content, message] of cases) {
+      const file = path.join(dir, 'other.json');
+      writeFileSync(file, content);
+      const error = await refusal(file, model);
+      expect(error.message).toBe(message);
+    }
+  });
+
   it('refuses a UTF-8 byte order mark before the bundle', async () => {
     const { model, signature } = await signedModel();
     writeFileSync(signature, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(signature)]));
