@@ -95,6 +95,24 @@ describe('malformed parts of a Python-made Sigstore bundle are malformed-bundle 
     expect(error.message).toMatch(/^Invalid Sigstore bundle: the signing certificate is malformed/);
   });
 
+  it("a tlog entry field of the wrong type: one line, not the JSON reader's TypeError", async () => {
+    const wrongType = await verifyError((json) => {
+      (json.verificationMaterial.tlogEntries[0]!.inclusionProof as { hashes: unknown[] }).hashes = [1];
+    });
+    expect(wrongType.code).toBe('INVALID_BUNDLE');
+    expect(wrongType.message).toBe(
+      'Invalid Sigstore bundle: a field holds a value of the wrong type; the signature file is damaged: get an intact copy or sign the model again',
+    );
+    expect(wrongType.cause).toBeInstanceOf(TypeError);
+    const notAnObject = await verifyError((json) => {
+      (json.verificationMaterial.tlogEntries[0] as { inclusionProof: unknown }).inclusionProof = 'x';
+    });
+    expect(notAnObject.code).toBe('INVALID_BUNDLE');
+    expect(notAnObject.message).toMatch(
+      /^Invalid Sigstore bundle: invalid bundle.*; the signature file is damaged/,
+    );
+  });
+
   it('a truncated tlog entry body stays a transparency-log failure of @sigstore/verify', async () => {
     const error = await verifyError((json) => {
       const entry = json.verificationMaterial.tlogEntries[0]!;

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolveVerificationTrust, type SigstoreTrust, type TufOptions, withSpan } from '@model-signing/core';
-import { bundleFromJSON } from '@sigstore/bundle';
+import { ValidationError as BundleValidationError, bundleFromJSON } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
 import {
   PolicyError,
@@ -79,13 +79,7 @@ export function sigstoreVerifierFromTrust(
         try {
           bundle = bundleFromJSON(parsed.json);
         } catch (error) {
-          throw new VerificationError(
-            'INVALID_BUNDLE',
-            `Invalid Sigstore bundle: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
+          throw unreadable(error);
         }
         try {
           verifier.verify(toSignedEntity(bundle));
@@ -197,6 +191,22 @@ function malformedPart(parsed: ParsedBundle): string | undefined {
     if (!reads(() => readTimestamp(der))) return `RFC 3161 timestamp ${index + 1} of ${stamps.length}`;
   }
   return undefined;
+}
+
+/**
+ * A bundle that `@sigstore/bundle` refuses, in one line: the fields it names when it says which, else (a
+ * value of the wrong type tripping its JSON reader) a malformed bundle; the original error is the cause.
+ */
+function unreadable(error: unknown): VerificationError {
+  let what = 'a field holds a value of the wrong type';
+  if (error instanceof BundleValidationError) {
+    what = error.fields.length ? `${error.message} (${error.fields.join(', ')})` : error.message;
+  }
+  return new VerificationError(
+    'INVALID_BUNDLE',
+    `Invalid Sigstore bundle: ${what}; the signature file is damaged: get an intact copy or sign the model again`,
+    { cause: error },
+  );
 }
 
 /**
