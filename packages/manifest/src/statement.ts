@@ -471,7 +471,10 @@ class SignedResources implements SignedStatement {
 }
 
 function notHex(name: string, digest: unknown): never {
-  return invalid(`The digest of ${name} is not a hex string: ${JSON.stringify(digest)}`);
+  // Shortened: a message is one line, whatever the statement holds.
+  const text = JSON.stringify(digest) ?? String(digest);
+  const shown = text.length <= 140 ? text : `${text.slice(0, 128)}… (${text.length} characters)`;
+  return invalid(`The digest of ${name} is not a hex string: ${shown}`);
 }
 
 // The legacy predicate records no serialization: it was files and SHA-256.
