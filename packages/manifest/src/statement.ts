@@ -109,7 +109,9 @@ function skipSpace(bytes: Uint8Array, index: number, step: 1 | -1): number {
 // Put where the resources were, it must come out as `predicate.resources` of the rest, and nowhere else.
 const PLACEHOLDER = 'model-signing: the resources are read later';
 const RESOURCES_KEY = Buffer.from('"resources"');
-const [COLON, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':[]}')] as [
+const SERIALIZATION_KEY = Buffer.from('"serialization"');
+const [COLON, COMMA, OPEN_BRACKET, CLOSE_BRACKET, CLOSE_BRACE] = [...Buffer.from(':,[]}')] as [
+  number,
   number,
   number,
   number,
@@ -124,22 +126,40 @@ interface SplitStatement {
 
 const [QUOTE, BACKSLASH, OPEN_BRACE] = [...Buffer.from('"\\{')] as [number, number, number];
 
+// Where the list of resources that opens at `open` ends in the two layouts the tools write: last
+// (`…"resources": [ … ] } }`), or followed by the serialization (`…"resources": [ … ], "serialization": {`, as
+// the Python tool writes some); -1 when neither fits. A guess, which splitAtResources checks.
+function guessedEnd(bytes: Buffer, open: number): number {
+  const statementEnd = skipSpace(bytes, bytes.length - 1, -1);
+  const predicateEnd = skipSpace(bytes, statementEnd - 1, -1);
+  const last = skipSpace(bytes, predicateEnd - 1, -1);
+  if (
+    bytes[statementEnd] === CLOSE_BRACE &&
+    bytes[predicateEnd] === CLOSE_BRACE &&
+    bytes[last] === CLOSE_BRACKET
+  )
+    return last;
+  const key = bytes.lastIndexOf(SERIALIZATION_KEY);
+  const comma = skipSpace(bytes, key - 1, -1);
+  if (key <= open || bytes[comma] !== COMMA) return -1;
+  const close = skipSpace(bytes, comma - 1, -1);
+  return bytes[close] === CLOSE_BRACKET ? close : -1;
+}
+
 // Where the list that opens at `open` closes: the matching bracket, strings skipped. Exact when the payload is
 // JSON; when it is not, the list (or what follows it) does not parse, and neither would the whole.
-function listEnd(bytes: Buffer, open: number): number {
+function listEnd(bytes: Uint8Array, open: number): number {
+  // One pass in JavaScript: a native indexOf per string costs more than it saves on short names and digests.
+  const length = bytes.length;
   let depth = 0;
-  for (let i = open; i < bytes.length; i++) {
+  let inString = false;
+  for (let i = open; i < length; i++) {
     const byte = bytes[i]!;
-    if (byte === QUOTE) {
-      // To the closing quote: one not preceded by an odd number of backslashes.
-      for (;;) {
-        i = bytes.indexOf(QUOTE, i + 1);
-        if (i < 0) return -1;
-        let slashes = 0;
-        while (bytes[i - 1 - slashes] === BACKSLASH) slashes++;
-        if (slashes % 2 === 0) break;
-      }
-    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) depth++;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) depth++;
     else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
       depth--;
       if (depth === 0) return i;
@@ -171,7 +191,11 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
   if (colon < 0) return undefined;
   const open = skipSpace(bytes, colon + 1, 1);
   if (bytes[open] !== OPEN_BRACKET) return undefined;
-  const close = listEnd(bytes, open);
+  // The guess, when the list holds no other `]` (no name has one): its matching bracket can be no other. Else the
+  // scan, which costs a pass over the list.
+  const guess = guessedEnd(bytes, open);
+  const close =
+    guess > open && bytes.indexOf(CLOSE_BRACKET, open + 1) === guess ? guess : listEnd(bytes, open);
   if (close <= open) return undefined;
   const before = decodeUtf8(bytes.subarray(0, open));
   const after = decodeUtf8(bytes.subarray(close + 1));
@@ -188,14 +212,15 @@ function splitAtResources(payload: Uint8Array): SplitStatement | undefined {
 }
 
 // The resources left as bytes by splitAtResources. A list that does not parse on its own makes the whole
-// payload invalid JSON, which the parse of the whole reports (with its position).
+// payload invalid JSON, which the parse of the whole reports (with its position); or the guess of its end fell
+// inside a string of a statement crafted to parse both ways, which is refused.
 function readResources(payload: Uint8Array, split: SplitStatement): unknown[] {
   const text = decodeUtf8(split.resources);
   try {
     return JSON.parse(text) as unknown[];
   } catch {}
   parseJson(decodeUtf8(payload));
-  return invalid('predicate.resources is not a valid JSON list');
+  return invalid('The statement reads differently depending on where its resources end; it is refused');
 }
 
 /**

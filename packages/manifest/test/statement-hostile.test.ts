@@ -92,6 +92,25 @@ describe('statements with duplicate keys read as JSON.parse reads them', () => {
   });
 });
 
+describe('names with brackets and quotes, in either layout', () => {
+  it('are read as JSON.parse reads them, whichever way the end of the list is found', () => {
+    const names = ['a]', 'b"], "serialization": {}', 'c[0]', 'e'];
+    const json = JSON.parse(textOf(manifestOf(names)));
+    const resources = JSON.stringify(json.predicate.resources, null, 2);
+    const serialization = JSON.stringify(json.predicate.serialization);
+    const head = `{"_type": ${JSON.stringify(json._type)}, "subject": ${JSON.stringify(json.subject)}, "predicateType": ${JSON.stringify(json.predicateType)}, "predicate": {`;
+    for (const predicate of [
+      `"serialization": ${serialization}, "resources": ${resources}`,
+      `"resources": ${resources}, "serialization": ${serialization}`,
+      `"resources": [], "serialization": ${serialization}, "resources": ${resources}`,
+    ]) {
+      const text = `${head}${predicate}}}`;
+      expect(read(text)).toEqual(reference(text));
+      expect(read(text)).toEqual({ serialization: files, names: [...names].sort() });
+    }
+  });
+});
+
 describe('hostile statements', () => {
   const standard = textOf(manifestOf(['a', 'b']));
 
