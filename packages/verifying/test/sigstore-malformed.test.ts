@@ -71,7 +71,7 @@ describe('malformed parts of a Python-made Sigstore bundle are malformed-bundle 
     });
     expect(error.code).toBe('INVALID_BUNDLE');
     expect(error.message).toBe(
-      'Invalid Sigstore bundle: RFC 3161 timestamp 1 of 1 is malformed and cannot be verified; the signature file is damaged: get an intact copy or sign the model again',
+      'Invalid Sigstore bundle: RFC 3161 timestamp 1 of 1 is malformed and cannot be verified; the signature is damaged: get an intact copy or sign the model again',
     );
     // The dependency's own error is kept for debugging, never shown as the message.
     expect(error.cause).toBeInstanceOf(Error);
@@ -101,7 +101,7 @@ describe('malformed parts of a Python-made Sigstore bundle are malformed-bundle 
     });
     expect(wrongType.code).toBe('INVALID_BUNDLE');
     expect(wrongType.message).toBe(
-      'Invalid Sigstore bundle: a field holds a value of the wrong type; the signature file is damaged: get an intact copy or sign the model again',
+      'Invalid Sigstore bundle: a field holds a value of the wrong type; the signature is damaged: get an intact copy or sign the model again',
     );
     expect(wrongType.cause).toBeInstanceOf(TypeError);
     const notAnObject = await verifyError((json) => {
@@ -109,7 +109,7 @@ describe('malformed parts of a Python-made Sigstore bundle are malformed-bundle 
     });
     expect(notAnObject.code).toBe('INVALID_BUNDLE');
     expect(notAnObject.message).toMatch(
-      /^Invalid Sigstore bundle: invalid bundle.*; the signature file is damaged/,
+      /^Invalid Sigstore bundle: invalid bundle.*; the signature is damaged/,
     );
   });
 

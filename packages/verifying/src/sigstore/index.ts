@@ -204,7 +204,7 @@ function unreadable(error: unknown): VerificationError {
   }
   return new VerificationError(
     'INVALID_BUNDLE',
-    `Invalid Sigstore bundle: ${what}; the signature file is damaged: get an intact copy or sign the model again`,
+    `Invalid Sigstore bundle: ${what}; the signature is damaged: get an intact copy or sign the model again`,
     { cause: error },
   );
 }
@@ -226,7 +226,7 @@ function translate(error: unknown, source: string, parsed: ParsedBundle): Verifi
   const part = malformedPart(parsed);
   return new VerificationError(
     'INVALID_BUNDLE',
-    `Invalid Sigstore bundle: ${part ? `${part} is malformed` : 'a part of it is malformed'} and cannot be verified; the signature file is damaged: get an intact copy or sign the model again`,
+    `Invalid Sigstore bundle: ${part ? `${part} is malformed` : 'a part of it is malformed'} and cannot be verified; the signature is damaged: get an intact copy or sign the model again`,
     { cause: error },
   );
 }
