@@ -1,0 +1,97 @@
+import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { TfjsModelError } from './errors.js';
+
+/** Options of {@link writeDirectoryAtomically}. */
+export interface AtomicDirectoryOptions {
+  /** Replace an existing directory (it is moved away only once the new one is complete). Default false. */
+  readonly overwrite?: boolean;
+}
+
+/** Writes `bytes` to `file` and flushes it to the disk, so that a completed model survives a crash. */
+export async function writeDurably(file: string, bytes: Uint8Array | string): Promise<void> {
+  const handle = await open(file, 'wx', 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates the directory `target` with everything `fill` writes into it, or nothing at all. `fill` gets a
+ * staging directory of the same base name (so a signature made there records the model's real name), inside
+ * a temporary directory beside `target` on the same file system; the staging directory is renamed into place
+ * only after `fill` succeeds, and removed whatever happens.
+ */
+export async function writeDirectoryAtomically<T>(
+  target: string,
+  fill: (staging: string) => Promise<T>,
+  options: AtomicDirectoryOptions = {},
+): Promise<T> {
+  const resolved = path.resolve(target);
+  const parent = path.dirname(resolved);
+  const name = path.basename(resolved);
+  if (!options.overwrite && (await exists(resolved))) {
+    throw new TfjsModelError(
+      'TARGET_EXISTS',
+      `${target} already exists; remove it, save elsewhere or pass overwrite: true`,
+    );
+  }
+  await mkdir(parent, { recursive: true });
+  const temporary = await mkdtemp(path.join(parent, `.${name}.saving-`));
+  try {
+    const staging = path.join(temporary, name);
+    await mkdir(staging);
+    const value = await fill(staging);
+    await moveIntoPlace(staging, resolved, path.join(temporary, 'previous'), options.overwrite ?? false);
+    return value;
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
+}
+
+async function moveIntoPlace(
+  staging: string,
+  target: string,
+  aside: string,
+  overwrite: boolean,
+): Promise<void> {
+  let movedAside = false;
+  try {
+    if (overwrite && (await exists(target))) {
+      await rename(target, aside);
+      movedAside = true;
+    }
+    await rename(staging, target);
+  } catch (error) {
+    // The previous model goes back where it was: a failed save must leave the target as it found it.
+    if (movedAside) await rename(aside, target).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+      throw new TfjsModelError(
+        'TARGET_EXISTS',
+        `${target} appeared while the model was being saved; remove it or pass overwrite: true`,
+        { cause: error },
+      );
+    }
+    throw new TfjsModelError(
+      'WRITE_FAILED',
+      `Cannot move the saved model into ${target}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
