@@ -48,7 +48,8 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   ) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  // A copy: Buffer's slice() would be another view of the same pool.
+  return new Uint8Array(bytes).buffer;
 }
 
 /** The `model.json` TF.js writes for `artifacts`, its weights listed in one group of `paths`. */

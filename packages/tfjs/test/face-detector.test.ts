@@ -4,14 +4,24 @@ import path from 'node:path';
 import { verifiedWeights } from '@model-signing/tfjs';
 import type { VerificationError } from '@model-signing/verifying';
 import * as tf from '@tensorflow/tfjs';
-import type * as FaceApi from '@vladmandic/face-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publisherKey, tempDir } from './helpers.js';
 
 // face-api's Node build for pure-JavaScript TF.js: it uses the @tensorflow/tfjs installed beside it (the same
 // engine as ours) and needs no native binary; the CPU backend below is plain JavaScript.
+// Its own type declarations name a bundled copy of TF.js's types, so the part used here is declared against ours.
+interface TinyFaceDetector {
+  loadFromDisk(dir: string): Promise<void>;
+  loadFromWeightMap(weights: tf.NamedTensorMap): void;
+  forward(input: tf.Tensor4D, inputSize: number): Promise<tf.Tensor4D>;
+  detect(input: tf.Tensor3D, options: object): Promise<{ score: number; box: object }[]>;
+}
+interface FaceApi {
+  TinyFaceDetector: new () => TinyFaceDetector;
+  TinyFaceDetectorOptions: new (options: { inputSize: number; scoreThreshold: number }) => object;
+}
 const require = createRequire(import.meta.url);
-const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as typeof FaceApi;
+const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
 const jpeg = require('jpeg-js') as typeof import('jpeg-js');
 
 const FACE_API = path.dirname(require.resolve('@vladmandic/face-api/package.json'));

@@ -12,7 +12,12 @@ export function tempDir(prefix = 'ms-tfjs-'): { dir: string; cleanup: () => void
 }
 
 /** A fresh P-256 publisher key as a signing config and the matching verifying config. */
-export function publisherKey(): { signing: signing.Config; verifying: verifying.Config } {
+export function publisherKey(): {
+  signing: signing.Config;
+  verifying: verifying.Config;
+  privatePem: Buffer;
+  publicPem: Buffer;
+} {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   // Bytes are PEM contents (a string would be a file path).
   const privatePem = Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -20,6 +25,8 @@ export function publisherKey(): { signing: signing.Config; verifying: verifying.
   return {
     signing: new signing.Config().useEllipticKeySigner({ privateKey: privatePem }),
     verifying: new verifying.Config().useEllipticKeyVerifier({ publicKey: publicPem }),
+    privatePem,
+    publicPem,
   };
 }
 
