@@ -9,7 +9,7 @@ import { publisherKey, tempDir } from './helpers.js';
 
 // face-api's Node build for pure-JavaScript TF.js: it uses the @tensorflow/tfjs installed beside it (the same
 // engine as ours) and needs no native binary; the CPU backend below is plain JavaScript.
-// Its own type declarations name a bundled copy of TF.js's types, so the part used here is declared against ours.
+// Its type declarations carry their own copy of TF.js's types, so the part used here is declared against ours.
 interface TinyFaceDetector {
   loadFromDisk(dir: string): Promise<void>;
   loadFromWeightMap(weights: tf.NamedTensorMap): void;

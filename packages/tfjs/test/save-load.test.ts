@@ -7,6 +7,7 @@ import { signedSave, TfjsModelError, verifiedLoad } from '@model-signing/tfjs';
 import * as verifying from '@model-signing/verifying';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../../test-support/cli.js';
 import { publisherKey, signedResources, tempDir } from './helpers.js';
 
 const { dir: work, cleanup } = tempDir();
@@ -91,6 +92,20 @@ describe('signedSave', () => {
 
     const loaded = await tf.loadLayersModel(verifiedLoad(dir, { verifying: keys.verifying }));
     expect(predict(loaded)).toEqual(before);
+
+    // The command line verifies the saved model as it is, its signature inside it.
+    const publicKey = path.join(work, 'layers.pub.pem');
+    writeFileSync(publicKey, keys.publicPem);
+    const cli = await runCli([
+      'verify',
+      'key',
+      '--public-key',
+      publicKey,
+      '--signature',
+      path.join(dir, 'model.sig'),
+      dir,
+    ]);
+    expect(cli).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('cuts the weights into converter-style shards and verifies shard-serialized signatures', async () => {
