@@ -8,15 +8,23 @@ export interface AtomicDirectoryOptions {
   readonly overwrite?: boolean;
 }
 
-/** Writes `bytes` to `file` and flushes it to the disk, so that a completed model survives a crash. */
+/** Writes `bytes` to a new `file` and flushes it to the disk, so that a completed model survives a crash. */
 export async function writeDurably(file: string, bytes: Uint8Array | string): Promise<void> {
-  const handle = await open(file, 'wx', 0o644);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(file, 'wx', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw writeFailed(`Cannot write ${path.basename(file)} of the model`, error);
   }
+}
+
+function writeFailed(what: string, error: unknown): TfjsModelError {
+  return new TfjsModelError('WRITE_FAILED', `${what}: ${(error as Error).message}`, { cause: error });
 }
 
 /**
@@ -39,11 +47,18 @@ export async function writeDirectoryAtomically<T>(
       `${target} already exists; remove it, save elsewhere or pass overwrite: true`,
     );
   }
-  await mkdir(parent, { recursive: true });
-  const temporary = await mkdtemp(path.join(parent, `.${name}.saving-`));
+  let temporary: string;
+  try {
+    await mkdir(parent, { recursive: true });
+    temporary = await mkdtemp(path.join(parent, `.${name}.saving-`));
+  } catch (error) {
+    throw writeFailed(`Cannot create a staging directory beside ${target}`, error);
+  }
   try {
     const staging = path.join(temporary, name);
-    await mkdir(staging);
+    await mkdir(staging).catch((error: unknown) => {
+      throw writeFailed(`Cannot create a staging directory beside ${target}`, error);
+    });
     const value = await fill(staging);
     await moveIntoPlace(staging, resolved, path.join(temporary, 'previous'), options.overwrite ?? false);
     return value;
@@ -76,13 +91,7 @@ async function moveIntoPlace(
         { cause: error },
       );
     }
-    throw new TfjsModelError(
-      'WRITE_FAILED',
-      `Cannot move the saved model into ${target}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw writeFailed(`Cannot move the saved model into ${target}`, error);
   }
 }
 
@@ -91,7 +100,9 @@ async function exists(file: string): Promise<boolean> {
     await stat(file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // A parent that is a file is reported by the mkdir that follows, with the path.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw error;
   }
 }

@@ -155,6 +155,19 @@ describe('signedSave', () => {
     expect(readdirSync(work).filter((name) => name.includes('.saving-'))).toEqual([]);
   });
 
+  it('says in one line where a model cannot be written', async () => {
+    const file = fresh('a-file');
+    writeFileSync(file, 'not a directory');
+    const error = await tinyModel()
+      .save(signedSave(path.join(file, 'model'), { signing: keys.signing }))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TfjsModelError', code: 'WRITE_FAILED' });
+    expect((error as Error).message).toMatch(
+      /^Cannot create a staging directory beside .*a-file-\d+\/model: E[A-Z]+: /,
+    );
+    expect((error as Error).message).not.toContain('\n');
+  });
+
   it('refuses to replace an existing directory unless asked, and then replaces it whole', async () => {
     const dir = fresh('existing');
     mkdirSync(dir);
