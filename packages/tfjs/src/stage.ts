@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TfjsModelError } from './errors.js';
 
-/** Options of {@link writeDirectoryAtomically}. */
+/** How `signedSave` treats an existing target directory. */
 export interface AtomicDirectoryOptions {
   /** Replace an existing directory (it is moved away only once the new one is complete). Default false. */
   readonly overwrite?: boolean;

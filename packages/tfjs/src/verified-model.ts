@@ -53,11 +53,13 @@ export class VerifiedModel {
   }
 
   /**
-   * The bytes of the model-relative file `name`, read once and checked against its signed digest. Throws a
+   * The bytes of the model-relative file `file` (a POSIX path), read once and checked against its signed digest. Throws a
    * `VerificationError` (`MODEL_MISMATCH`) when the signature does not cover the file or the bytes read are
    * not the signed ones.
    */
-  async read(name: string): Promise<Uint8Array> {
+  async read(file: string): Promise<Uint8Array> {
+    // Resources are named in normal form (`weights/a.bin`, never `./weights/a.bin`).
+    const name = path.posix.normalize(file);
     const items = this.#items.get(name);
     if (!items) {
       throw new VerificationError(

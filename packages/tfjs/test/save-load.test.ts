@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import * as hashing from '@model-signing/hashing';
 import { Config as SigningConfig } from '@model-signing/signing';
-import { signedSave, TfjsModelError, verifiedLoad } from '@model-signing/tfjs';
+import { signedSave, TfjsModelError, VerifiedModel, verifiedLoad } from '@model-signing/tfjs';
 import * as verifying from '@model-signing/verifying';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -269,6 +269,24 @@ describe('verifiedLoad', () => {
       expect(decode).not.toHaveBeenCalled();
     },
   );
+
+  it('hands out only files the signature covers', async () => {
+    const dir = await savedModel('unsigned-file');
+    writeFileSync(path.join(dir, 'extra.bin'), 'not signed');
+    const tolerant = new verifying.Config()
+      .setIgnoreUnsignedFiles(true)
+      .useEllipticKeyVerifier({ publicKey: keys.publicPem });
+    const model = await VerifiedModel.open(dir, { verifying: tolerant });
+    expect(
+      Buffer.from(await model.read('./model.json')).equals(readFileSync(path.join(dir, 'model.json'))),
+    ).toBe(true);
+    await expect(model.read('extra.bin')).rejects.toMatchObject({
+      name: 'VerificationError',
+      code: 'MODEL_MISMATCH',
+      message: 'extra.bin is not one of the files the signature covers; sign the model again with it',
+    });
+    await expect(model.read('model.sig')).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
+  });
 
   it('refuses a signed model.json that points outside the model directory', async () => {
     const dir = await savedModel('escaping');
