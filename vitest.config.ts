@@ -5,6 +5,7 @@ const packages = [
   'manifest',
   'hashing-native',
   'hashing',
+  'core',
   'oci',
   'pkcs11',
   'signing',
