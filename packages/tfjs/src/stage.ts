@@ -4,7 +4,10 @@ import { TfjsModelError } from './errors.js';
 
 /** How `signedSave` treats an existing target directory. */
 export interface AtomicDirectoryOptions {
-  /** Replace an existing directory (it is moved away only once the new one is complete). Default false. */
+  /**
+   * Replace an existing directory. It is moved aside only once the new one is complete, then removed; between
+   * the two renames nothing is at the path for an instant. Default false.
+   */
   readonly overwrite?: boolean;
 }
 

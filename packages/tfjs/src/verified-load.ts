@@ -55,7 +55,7 @@ export function verifiedLoad(dir: string, options: VerifiedLoadOptions): io.IOHa
 /**
  * The tensors of a weights manifest and its weights files (the layout of models that a library builds itself
  * from named weights, such as face-api's `*-weights_manifest.json`), once the model directory `dir` has
- * verified and the bytes read hash to their signed digests.
+ * verified and the bytes read hash to their signed digests. The caller owns the tensors (`tf.dispose` them).
  */
 export async function verifiedWeights(dir: string, options: VerifiedWeightsOptions): Promise<NamedTensorMap> {
   const model = await VerifiedModel.open(dir, options);

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as hashing from '@model-signing/hashing';
 import { Config as SigningConfig } from '@model-signing/signing';
@@ -106,6 +108,25 @@ describe('signedSave', () => {
       dir,
     ]);
     expect(cli).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('writes files that TF.js’s own HTTP loader reads as the same model', async () => {
+    const model = tinyModel();
+    const dir = fresh('served');
+    await model.save(signedSave(dir, { signing: keys.signing, weightShardSize: 100 }));
+    const server = createServer((request, response) => {
+      const name = path.basename(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+      if (!existsSync(path.join(dir, name))) return void response.writeHead(404).end();
+      response.writeHead(200).end(readFileSync(path.join(dir, name)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const loaded = await tf.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
+      expect(predict(loaded)).toEqual(predict(model));
+    } finally {
+      server.close();
+    }
   });
 
   it('cuts the weights into converter-style shards and verifies shard-serialized signatures', async () => {
