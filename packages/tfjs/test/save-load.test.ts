@@ -151,6 +151,27 @@ describe('signedSave', () => {
     expect(predict(loaded)).toEqual(predict(model));
   });
 
+  it('takes weights handed over as a stream', async () => {
+    const model = tinyModel();
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const { weightData, ...rest } = artifacts!;
+    const bytes = new Uint8Array(weightData as ArrayBuffer);
+    const dir = fresh('streamed');
+    await signedSave(dir, { signing: keys.signing }).save!({
+      ...rest,
+      getWeightStream: () => new Blob([bytes]).stream() as unknown as ReadableStream<ArrayBuffer>,
+    });
+    expect(readFileSync(path.join(dir, 'group1-shard1of1.bin')).equals(bytes)).toBe(true);
+    const loaded = await tf.loadLayersModel(verifiedLoad(dir, { verifying: keys.verifying }));
+    expect(predict(loaded)).toEqual(predict(model));
+  });
+
   it('round-trips a graph model', async () => {
     const model = await tinyGraphModel();
     const dir = fresh('graph');
