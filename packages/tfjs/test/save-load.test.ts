@@ -172,13 +172,15 @@ describe('signedSave', () => {
     expect(predict(loaded)).toEqual(predict(model));
   });
 
-  it('round-trips a graph model', async () => {
+  it('round-trips a graph model, its signature under another name', async () => {
     const model = await tinyGraphModel();
     const dir = fresh('graph');
-    await model.save(signedSave(dir, { signing: keys.signing }));
+    await model.save(signedSave(dir, { signing: keys.signing, signatureFile: 'graph.sig' }));
+    expect(readdirSync(dir).sort()).toEqual(['graph.sig', 'group1-shard1of1.bin', 'model.json']);
     expect(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).format).toBe('graph-model');
 
-    const loaded = await tf.loadGraphModel(verifiedLoad(dir, { verifying: keys.verifying }));
+    const signature = path.join(dir, 'graph.sig');
+    const loaded = await tf.loadGraphModel(verifiedLoad(dir, { verifying: keys.verifying, signature }));
     expect(predict(loaded)).toEqual([
       [1, 3, 1],
       [6, -0.75, -0.375],
