@@ -5,8 +5,7 @@ import { verifiedWeights } from '@model-signing/tfjs';
 import type { VerificationError } from '@model-signing/verifying';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../test-support/cli.js';
-import { publisherKey, tempDir } from './helpers.js';
+import { cliWithKey, publisherKey, tempDir } from './helpers.js';
 
 // face-api's Node build for pure-JavaScript TF.js: it uses the @tensorflow/tfjs installed beside it (the same
 // engine as ours) and needs no native binary; the CPU backend below is plain JavaScript.
@@ -67,17 +66,7 @@ beforeAll(async () => {
   await reference.loadFromDisk(path.join(FACE_API, 'model'));
   copyModel(modelDir);
   // Signed as a user would, with the command line; loaded with the library.
-  const privateKey = path.join(work, 'key.pem');
-  writeFileSync(privateKey, keys.privatePem);
-  const cli = await runCli([
-    'sign',
-    'key',
-    '--private-key',
-    privateKey,
-    '--signature',
-    path.join(modelDir, 'model.sig'),
-    modelDir,
-  ]);
+  const cli = await cliWithKey('sign', keys.privatePem, modelDir, work);
   expect(cli).toMatchObject({ code: 0 });
 });
 afterEach(() => vi.restoreAllMocks());

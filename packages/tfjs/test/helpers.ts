@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as signing from '@model-signing/signing';
 import * as verifying from '@model-signing/verifying';
+import { type CliResult, runCli } from '../../../test-support/cli.js';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'ms-tfjs-'): { dir: string; cleanup: () => void } {
@@ -37,4 +38,20 @@ export function signedResources(bundleJson: string): Record<string, string> {
     predicate: { resources: { name: string; digest: string }[] };
   };
   return Object.fromEntries(statement.predicate.resources.map((r) => [r.name, r.digest]));
+}
+
+/**
+ * Runs `model-signing sign key` (with the private key `pem`) or `verify key` (with the public key `pem`) on
+ * the model directory `model`, its signature `model.sig` inside it; the key file is written into `work`.
+ */
+export function cliWithKey(
+  action: 'sign' | 'verify',
+  pem: Buffer,
+  model: string,
+  work: string,
+): Promise<CliResult> {
+  const key = path.join(work, `${path.basename(model)}.${action}.pem`);
+  writeFileSync(key, pem);
+  const keyOption = action === 'sign' ? '--private-key' : '--public-key';
+  return runCli([action, 'key', keyOption, key, '--signature', path.join(model, 'model.sig'), model]);
 }

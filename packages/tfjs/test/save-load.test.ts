@@ -9,8 +9,7 @@ import { signedSave, TfjsModelError, VerifiedModel, verifiedLoad } from '@model-
 import * as verifying from '@model-signing/verifying';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../test-support/cli.js';
-import { publisherKey, signedResources, tempDir } from './helpers.js';
+import { cliWithKey, publisherKey, signedResources, tempDir } from './helpers.js';
 
 const { dir: work, cleanup } = tempDir();
 const keys = publisherKey();
@@ -96,17 +95,7 @@ describe('signedSave', () => {
     expect(predict(loaded)).toEqual(before);
 
     // The command line verifies the saved model as it is, its signature inside it.
-    const publicKey = path.join(work, 'layers.pub.pem');
-    writeFileSync(publicKey, keys.publicPem);
-    const cli = await runCli([
-      'verify',
-      'key',
-      '--public-key',
-      publicKey,
-      '--signature',
-      path.join(dir, 'model.sig'),
-      dir,
-    ]);
+    const cli = await cliWithKey('verify', keys.publicPem, dir, work);
     expect(cli).toMatchObject({ code: 0, stderr: '' });
   });
 
