@@ -4,7 +4,7 @@ import { fileErrorReason } from './file-error.js';
 
 /**
  * The default limit on the size of a signature file: 256 MiB, well above the bundle of a model of a million
- * files (about 200 MB with short names; README "Limits").
+ * files (about 240 MB with short names; README "Limits").
  */
 export const DEFAULT_MAX_SIGNATURE_BYTES = 256 * 1024 * 1024;
 

@@ -285,7 +285,7 @@ export async function readSignatureFile(
     if (!(error instanceof RegularFileError)) throw error;
     const hint =
       error.code === 'TOO_LARGE'
-        ? '; if it is a genuine signature, raise the limit (maxSignatureBytes)'
+        ? '; if it is a genuine signature, raise the limit (setMaxSignatureBytes)'
         : error.code === 'NOT_REGULAR'
           ? '; give the path of a signature file'
           : '';

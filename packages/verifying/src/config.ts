@@ -86,7 +86,7 @@ export class Config {
 
   /**
    * Refuse signature files larger than `bytes` (default 256 MiB, `DEFAULT_MAX_SIGNATURE_BYTES`; a model of a
-   * million files has a bundle of about 200 MB): a bound on what a hostile file can make a verifier read.
+   * million files has a bundle of about 240 MB): a bound on what a hostile file can make a verifier read.
    */
   setMaxSignatureBytes(bytes: number): this {
     if (!Number.isSafeInteger(bytes) || bytes <= 0) {

@@ -64,7 +64,7 @@ describe('the signature file must be a regular file of bounded size', () => {
     const over = await refusal(signature, model, verifier().setMaxSignatureBytes(size - 1));
     expect(over.code).toBe('READ_ERROR');
     expect(over.message).toContain(`it is larger than the limit of ${size - 1} bytes`);
-    expect(over.message).toContain('raise the limit (maxSignatureBytes)');
+    expect(over.message).toContain('raise the limit (setMaxSignatureBytes)');
     const result = await verifier().setMaxSignatureBytes(size).verify(model, signature);
     expect(result.files).toEqual(['sub/config.json', 'weights.bin']);
   });
