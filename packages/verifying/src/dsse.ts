@@ -3,26 +3,37 @@ import { CURVE_HASH, curveOf, pae } from '@model-signing/core';
 import type { DsseEnvelope } from './bundle.js';
 import { VerificationError } from './errors.js';
 
+// How each byte appears in Python's `repr()` of bytes in single quotes (JSON payloads always contain `"`, so
+// Python picks single quotes): printable ASCII as itself, `\\`, `\'`, `\t`, `\n`, `\r`, else `\xNN`.
+const REPR: readonly Buffer[] = Array.from({ length: 256 }, (_, byte) => {
+  if (byte === 0x5c) return Buffer.from('\\\\', 'latin1');
+  if (byte === 0x27) return Buffer.from("\\'", 'latin1');
+  if (byte === 0x09) return Buffer.from('\\t', 'latin1');
+  if (byte === 0x0a) return Buffer.from('\\n', 'latin1');
+  if (byte === 0x0d) return Buffer.from('\\r', 'latin1');
+  if (byte < 0x20 || byte >= 0x7f) return Buffer.from(`\\x${byte.toString(16).padStart(2, '0')}`, 'latin1');
+  return Buffer.from([byte]);
+});
+
 /**
  * The malformed PAE that v0.2.0 signed (format §5.2): `DSSEV1` (capital V), the lengths, then Python's
- * `repr()` of the payload bytes. No library produces this quirk, so it is written here.
+ * `repr()` of the payload bytes. No library produces this quirk, so it is written here, into one buffer: it is
+ * tried whenever a signature does not verify, and a hostile bundle's payload may be hundreds of megabytes.
  */
 export function compatPae(payloadType: string, payload: Uint8Array): Uint8Array {
-  let repr = "b'";
-  for (const byte of payload) {
-    if (byte === 0x5c) repr += '\\\\';
-    else if (byte === 0x27) repr += "\\'";
-    else if (byte === 0x09) repr += '\\t';
-    else if (byte === 0x0a) repr += '\\n';
-    else if (byte === 0x0d) repr += '\\r';
-    else if (byte < 0x20 || byte >= 0x7f) repr += `\\x${byte.toString(16).padStart(2, '0')}`;
-    else repr += String.fromCharCode(byte);
-  }
-  repr += "'";
   const type = Buffer.from(payloadType, 'utf8');
-  return new Uint8Array(
-    Buffer.from(`DSSEV1 ${type.length} ${payloadType} ${payload.length} ${repr}`, 'latin1'),
-  );
+  const head = Buffer.from(`DSSEV1 ${type.length} ${payloadType} ${payload.length} b'`, 'latin1');
+  let size = head.length + 1;
+  for (const byte of payload) size += REPR[byte]!.length;
+  const out = Buffer.allocUnsafe(size);
+  let length = head.copy(out, 0);
+  for (const byte of payload) {
+    const repr = REPR[byte]!;
+    if (repr.length === 1) out[length++] = byte;
+    else length += repr.copy(out, length);
+  }
+  out[length] = 0x27;
+  return out;
 }
 
 function check(hash: string, data: Uint8Array, key: KeyObject, sig: Uint8Array): boolean {
