@@ -36,3 +36,4 @@ export { modelName } from './model-name.js';
 export { type NativeEngineStatus, nativeEngine, readResourceColumns } from './native.js';
 export { workerScriptUrl } from './pool.js';
 export type { HashProgress } from './progress.js';
+export { DEFAULT_MAX_SIGNATURE_BYTES, RegularFileError, readRegularFile } from './regular-file.js';

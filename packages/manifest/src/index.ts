@@ -19,7 +19,6 @@ export {
   rootDigestOf,
 } from './manifest.js';
 export { compareCodePoints, comparePaths, compareResources } from './order.js';
-export { DEFAULT_MAX_SIGNATURE_BYTES, RegularFileError, readRegularFile } from './regular-file.js';
 export {
   type FileResource,
   fileResource,

@@ -1,14 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
+import { DEFAULT_MAX_SIGNATURE_BYTES, RegularFileError, readRegularFile } from '@model-signing/hashing';
 import {
-  DEFAULT_MAX_SIGNATURE_BYTES,
   diffManifests,
   type Manifest,
   parseJsonText,
   parseStatement,
-  RegularFileError,
-  readRegularFile,
   STATEMENT_PAYLOAD_TYPE,
   statementBytes,
   toHex,

@@ -2,13 +2,8 @@
 // `x509CertificateChain` bundles the Python tool writes for the certificate method, and the Python reader's
 // rules (format-and-behaviour §6.6–§6.7: old key-bundle shapes, strict padding, exact media types) are what
 // decides interoperability.
-import {
-  DEFAULT_MAX_SIGNATURE_BYTES,
-  JsonTextError,
-  parseJsonText,
-  RegularFileError,
-  readRegularFile,
-} from '@model-signing/manifest';
+import { DEFAULT_MAX_SIGNATURE_BYTES, RegularFileError, readRegularFile } from '@model-signing/hashing';
+import { JsonTextError, parseJsonText } from '@model-signing/manifest';
 import { decodeBase64Strict } from './base64.js';
 import { VerificationError } from './errors.js';
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-export { DEFAULT_MAX_SIGNATURE_BYTES } from '@model-signing/manifest';
+export { DEFAULT_MAX_SIGNATURE_BYTES } from '@model-signing/hashing';
 export { decodeBase64Strict } from './base64.js';
 export {
   ACCEPTED_MEDIA_TYPES,

@@ -1,6 +1,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { fileErrorReason } from './file-error.js';
+import { fileErrorReason } from '@model-signing/manifest';
+
+// Here, with the package that reads a model's files, rather than in the manifest package: that one also runs
+// in browsers, which have no node:fs.
 
 /**
  * The default limit on the size of a signature file: 256 MiB, well above the bundle of a model of a million
