@@ -656,7 +656,7 @@ static bool take_checks(napi_env env, napi_callback_info info, const char *name,
  * whole files; probeBytes > 0: whole files of unknown size, each hashed when smaller than probeBytes and
  * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`; root and
  * identities: how each file is opened (file_open.h): a path with an identity (dev, ino; NaN: none) must be that
- * file, any other path below root is opened from root following no symlink; ESTALE when a file is not the one
+ * file, any other path below root is opened from root following no symlink; EXDEV when a file is not the one
  * expected. Rejects with an fs-style Error carrying the index of the first path that failed.
  */
 static napi_value hash_batch(napi_env env, napi_callback_info info) {

@@ -45,7 +45,7 @@ static int open_retrying(int at, const char *name, int flags) {
 // A symlink where the walk saw a directory or a file (ELOOP from O_NOFOLLOW; ENOTDIR from O_DIRECTORY on a
 // link or a file): the model changed under the walk.
 static int changed_errno(int error) {
-  return error == ELOOP || error == ENOTDIR ? ESTALE : error;
+  return error == ELOOP || error == ENOTDIR ? MS_CHANGED : error;
 }
 
 // The directory `relative` (`length` bytes, no trailing slash; 0: the root itself), opened from the root.
@@ -142,7 +142,7 @@ int ms_opener_open(ms_opener *opener, const char *path, const double *identity) 
   }
   if ((double)info.st_dev != identity[0] || (double)info.st_ino != identity[1]) {
     close(fd);
-    errno = ESTALE;
+    errno = MS_CHANGED;
     return -1;
   }
   return fd;

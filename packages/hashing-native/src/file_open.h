@@ -5,7 +5,14 @@
 #ifndef MS_FILE_OPEN_H
 #define MS_FILE_OPEN_H
 
+#include <errno.h>
 #include <stddef.h>
+
+/**
+ * The errno value of a file that is not the one expected. EXDEV: opening a file never fails with it otherwise,
+ * and libuv names it (it has no name for ESTALE), so that JavaScript sees the code `EXDEV`.
+ */
+#define MS_CHANGED EXDEV
 
 /** How one thread opens the files of one job, with the directory of the last file kept open. */
 typedef struct {
@@ -27,7 +34,7 @@ void ms_opener_init(ms_opener *opener, const char *root, int no_follow);
 /**
  * Opens `path` read-only. With an `identity` (st_dev, st_ino as doubles, as Node.js has them; NULL or NaN for
  * none) the file opened must be that file, and a final symlink is not followed; otherwise a path below the
- * root is opened from it without following any symlink. Returns the descriptor, or -1 with errno set: ESTALE
+ * root is opened from it without following any symlink. Returns the descriptor, or -1 with errno set: MS_CHANGED
  * when the file is not the one expected (a symlink or another file in its place or on its way).
  */
 int ms_opener_open(ms_opener *opener, const char *path, const double *identity);

@@ -18,7 +18,7 @@ export interface NativeJobResult {
  * The addon as used here (typed locally: it is an optional dependency). `root` and `identities` are the
  * checks of the tasks (protocol's `TaskChecks`): a path with an identity (`dev, ino`, NaN for none) must open
  * that file; any other path below `root` is opened from `root` one component at a time, following no symlink.
- * A file that is not the expected one fails with `ESTALE`.
+ * A file that is not the expected one fails with `EXDEV`.
  */
 export interface NativeAddon {
   hashBatch(
@@ -173,7 +173,7 @@ export function nativeError(error: unknown, displays: readonly string[], noFollo
   const display = displays[index ?? 0] ?? displays[0] ?? '';
   if (code === 'ELOOP' && noFollow) return new HashingError('SYMLINK', symlinkMessage(display));
   if (code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
-  if (code === 'ESTALE') return new HashingError('CHANGED', changedMessage(display));
+  if (code === 'EXDEV') return new HashingError('CHANGED', changedMessage(display));
   if (code === 'ENODATA') {
     return new HashingError(
       'UNREADABLE',
