@@ -822,7 +822,8 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
  * by NUL, a kind per entry (0 regular file, 1 symlink, 2 anything else; directories are descended into, not
  * listed), and the size of the first `sizedFiles` regular files (-1 for the others). `ignore`: relative paths
  * to leave out, NUL-separated. A directory that cannot be listed ends the listing with `error` (its errno code
- * and relative `path`); EILSEQ there means a name that is not UTF-8. The first entries come through
+ * and relative `path`); EILSEQ there means a name that is not UTF-8, EXDEV a directory that is a symlink or is
+ * reached through one (swapped in since its parent was listed). The first entries come through
  * onChunk(names, kinds, sizes) while the listing goes on, in order; the promise holds the last ones.
  */
 static napi_value list_tree(napi_env env, napi_callback_info info) {

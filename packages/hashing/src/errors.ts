@@ -46,8 +46,8 @@ export function symlinkMessage(displayPath: string): string {
  * The message for a file that is no longer the one the walk found when it is opened to be hashed (swapped for
  * a symlink, or moved through a directory that was): nothing outside the model is read in its place.
  */
-export function changedMessage(displayPath: string): string {
-  return `Cannot read '${displayPath}': it changed while it was being hashed (hash the model again once nothing modifies it)`;
+export function changedMessage(displayPath: string, action = 'read'): string {
+  return `Cannot ${action} '${displayPath}': it changed while it was being hashed (hash the model again once nothing modifies it)`;
 }
 
 /**

@@ -1,7 +1,13 @@
 import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { compareCodePoints, validateResourcePath } from '@model-signing/manifest';
-import { fromFsError, HashingError, notFileOrDirectoryMessage, symlinkMessage } from './errors.js';
+import {
+  changedMessage,
+  fromFsError,
+  HashingError,
+  notFileOrDirectoryMessage,
+  symlinkMessage,
+} from './errors.js';
 import { CAN_NAME_DESCRIPTORS, type Confinement, type FileIdentity, type HashTask } from './file-io.js';
 import type { IgnoreSet } from './ignore.js';
 
@@ -316,6 +322,10 @@ class Walker {
   #listingError(failure: ListingFailure): HashingError {
     const display = this.#display(failure.path);
     if (failure.code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
+    // A directory swapped for a symlink (or reached through one) since its parent was listed.
+    if (failure.code === 'EXDEV') {
+      return new HashingError('CHANGED', changedMessage(display, 'list directory'), { cause: failure });
+    }
     if (failure.code === 'EILSEQ') {
       // Node.js would read such a name with replacement characters, which name no file: the walk fails too.
       return new HashingError(
