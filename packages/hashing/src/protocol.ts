@@ -63,17 +63,12 @@ function below(root: string, path: string): boolean {
   return root === '/' ? path.startsWith('/') : path.startsWith(root) && path[root.length] === '/';
 }
 
-function checkAt(
-  checks: TaskChecks,
-  confinement: Confinement | null,
-  path: string,
-  i: number,
-): FileCheck | undefined {
-  const identities = checks.identities;
+function checkAt(checks: TaskChecks, path: string, i: number): FileCheck | undefined {
+  const { root, identities } = checks;
   if (identities && !Number.isNaN(identities[2 * i]!)) {
     return { dev: identities[2 * i]!, ino: identities[2 * i + 1]! };
   }
-  return confinement && below(confinement.root, path) ? confinement : undefined;
+  return root !== null && below(root, path) ? { root } : undefined;
 }
 
 /** Files of unknown size below this many bytes are hashed in one read; larger ones are sent back. */
@@ -115,24 +110,17 @@ export function encodeBatch(
   };
 }
 
-const confinements = new WeakMap<BatchRequest, Confinement | null>();
-
 /** The task at `index` of a {@link BatchRequest}. */
 export function batchTask(request: BatchRequest, index: number): HashTask {
   const ranges = request.ranges;
   const end = ranges ? ranges[2 * index + 1]! : -1;
-  let confinement = confinements.get(request);
-  if (confinement === undefined) {
-    confinement = request.root === null ? null : { root: request.root };
-    confinements.set(request, confinement);
-  }
   const path = request.paths[index]!;
   return {
     path,
     display: request.displays[index]!,
     start: ranges ? ranges[2 * index]! : 0,
     end: end < 0 ? null : end,
-    check: checkAt(request, confinement, path, index),
+    check: checkAt(request, path, index),
   };
 }
 

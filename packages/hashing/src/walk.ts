@@ -17,7 +17,10 @@ export interface ModelFile extends HashTask {
   readonly relative: string;
   /** The absolute path to read (symlinks resolved). */
   readonly path: string;
-  /** Found as a regular file below the model root, or the identity of a symlink's target. */
+  /**
+   * How the file opened to hash it is checked to be this one: found as a regular file below the model root, or
+   * the identity of a symlink's target (of every file where the system cannot name a descriptor's file).
+   */
   readonly check: Confinement | FileIdentity;
   /** The path as the user would name it (the model path joined with `relative`), for messages. */
   readonly display: string;
