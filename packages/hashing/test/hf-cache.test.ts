@@ -68,6 +68,20 @@ function keyPair(): { privateKey: string; publicKey: string } {
   return files;
 }
 
+type Keys = ReturnType<typeof keyPair>;
+
+function signWithLibrary(cache: Cache, keys: Keys, signature: string): Promise<unknown> {
+  return new signing.Config()
+    .setHashingConfig(new Config().setAllowSymlinks(true))
+    .useEllipticKeySigner({ privateKey: keys.privateKey })
+    .sign(cache.snapshot, signature);
+}
+
+function signWithCli(cache: Cache, keys: Keys, signature: string) {
+  const args = ['--private-key', keys.privateKey, '--signature', signature, cache.snapshot];
+  return runCli(['sign', 'key', '--allow-symlinks', ...args]);
+}
+
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
     () => undefined,
@@ -138,10 +152,7 @@ describe('signing and verifying a Hugging Face snapshot through the library', ()
     const cache = makeCache();
     const keys = keyPair();
     const signature = path.join(temp.make(), 'model.sig');
-    await new signing.Config()
-      .setHashingConfig(new Config().setAllowSymlinks(true))
-      .useEllipticKeySigner({ privateKey: keys.privateKey })
-      .sign(cache.snapshot, signature);
+    await signWithLibrary(cache, keys, signature);
     const verifier = () => new verifying.Config().useEllipticKeyVerifier({ publicKey: keys.publicKey });
     const result = await verifier().setAllowSymlinks(true).verify(cache.snapshot, signature);
     expect(result.files).toEqual(Object.keys(FILES).sort());
@@ -166,10 +177,7 @@ describe('signing and verifying a Hugging Face snapshot through the library', ()
     const cache = makeCache();
     const keys = keyPair();
     const signature = path.join(temp.make(), 'model.sig');
-    await new signing.Config()
-      .setHashingConfig(new Config().setAllowSymlinks(true))
-      .useEllipticKeySigner({ privateKey: keys.privateKey })
-      .sign(cache.snapshot, signature);
+    await signWithLibrary(cache, keys, signature);
     const blob = blobOf(cache, 'model.safetensors');
     const bytes = readFileSync(blob);
     bytes[1000] = (bytes[1000]! + 1) & 0xff;
@@ -191,16 +199,7 @@ describe('the CLI signs and verifies a Hugging Face snapshot with --allow-symlin
     const cache = makeCache();
     const keys = keyPair();
     const signature = path.join(temp.make(), 'model.sig');
-    const signed = await runCli([
-      'sign',
-      'key',
-      '--allow-symlinks',
-      '--private-key',
-      keys.privateKey,
-      '--signature',
-      signature,
-      cache.snapshot,
-    ]);
+    const signed = await signWithCli(cache, keys, signature);
     expect(signed.stderr).toBe('');
     expect(signed.code).toBe(0);
     const verify = (...extra: string[]) =>
@@ -236,16 +235,7 @@ describe('the CLI signs and verifies a Hugging Face snapshot with --allow-symlin
     const keys = keyPair();
     symlinkSync('../../blobs/0000', path.join(cache.snapshot, 'dangling'));
     const signature = path.join(temp.make(), 'model.sig');
-    const result = await runCli([
-      'sign',
-      'key',
-      '--allow-symlinks',
-      '--private-key',
-      keys.privateKey,
-      '--signature',
-      signature,
-      cache.snapshot,
-    ]);
+    const result = await signWithCli(cache, keys, signature);
     expect(result.code).toBe(1);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain(`'${path.join(cache.snapshot, 'dangling')}'`);
