@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Config, type HashingAlgorithmName, HashingError } from '@model-signing/hashing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { hashingHooks } from '../src/config.js';
+import { IgnoreSet } from '../src/ignore.js';
+import { type DirectoryLister, LISTED_FILE, ListingFailure, walkModel } from '../src/walk.js';
 import { engineCovers, enginesToTest, pseudoRandomBytes, TempDirs, toolDigest } from './support.js';
 
 const temp = new TempDirs();
@@ -155,5 +157,22 @@ describe.each(cases)('%s engine, %s files, %s', (engine, shape, algorithm) => {
         toolDigest('sha256sum', path.join(model, 'sub', 'f001')),
       );
     }
+  });
+});
+
+describe('a directory swapped while the native engine lists the model', () => {
+  it('ends the walk with CHANGED naming the directory (the listing reports EXDEV)', async () => {
+    const { model } = layout('few');
+    // The listing as the addon ends it when a directory it opens is not the one its parent listed.
+    const lister: DirectoryLister = async function* () {
+      yield { names: ['sub/f000'], kinds: new Uint8Array([LISTED_FILE]), sizes: new Float64Array([100]) };
+      throw new ListingFailure('EXDEV', 'sub/inner', 'Invalid cross-device link');
+    };
+    const walked = walkModel(model, { allowSymlinks: false, ignore: new IgnoreSet([]), lister });
+    const error = await failure(walked);
+    expect(error.code).toBe('CHANGED');
+    expect(error.message).toBe(
+      `Cannot list directory '${path.join(model, 'sub', 'inner')}': it changed while it was being hashed (hash the model again once nothing modifies it)`,
+    );
   });
 });
