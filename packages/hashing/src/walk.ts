@@ -1,4 +1,15 @@
-import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { compareCodePoints, validateResourcePath } from '@model-signing/manifest';
 import {
@@ -162,6 +173,36 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HashingError('ABORTED', 'Hashing was cancelled');
 }
 
+const OPEN_DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+// The entries of the directory `absolute`, read from a descriptor checked to be that directory (where the
+// system names a descriptor's file): a directory on the way swapped for a link since its parent was listed
+// would otherwise list another directory's names. Files are checked again when they are opened.
+function listDirectory(absolute: string, display: string): Dirent[] {
+  if (!CAN_NAME_DESCRIPTORS) return readdirSync(absolute, { withFileTypes: true });
+  let fd: number;
+  try {
+    fd = openSync(absolute, OPEN_DIRECTORY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A link where the walk saw a directory (ELOOP, or ENOTDIR with O_DIRECTORY on a link).
+    const link =
+      code === 'ELOOP' ||
+      (code === 'ENOTDIR' && lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink());
+    if (link) throw new HashingError('CHANGED', changedMessage(display, 'list directory'), { cause: error });
+    throw error;
+  }
+  try {
+    const where = `/proc/self/fd/${fd}`;
+    if (readlinkSync(where) !== absolute) {
+      throw new HashingError('CHANGED', changedMessage(display, 'list directory'));
+    }
+    return readdirSync(where, { withFileTypes: true });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function identity(stats: Stats): FileIdentity {
   return { dev: stats.dev, ino: stats.ino };
 }
@@ -270,10 +311,12 @@ class Walker {
     checkAborted(this.#options.signal);
     await this.#breathe();
     let entries: Dirent[];
+    const display = this.#display(relative);
     try {
-      entries = readdirSync(absolute, { withFileTypes: true });
+      entries = listDirectory(absolute, display);
     } catch (error) {
-      throw fromFsError(error, this.#display(relative), 'list directory');
+      if (error instanceof HashingError) throw error;
+      throw fromFsError(error, display, 'list directory');
     }
     // Entries in code-point order make the walk's order the manifest's canonical order (format spec §3.5:
     // component by component, a prefix first), so that nothing sorts the 20,000 paths of a model afterwards.

@@ -176,3 +176,36 @@ describe('a directory swapped while the native engine lists the model', () => {
     );
   });
 });
+
+describe('a directory swapped while the JavaScript walk goes on', () => {
+  it('is not listed: the walk fails with CHANGED naming it', async () => {
+    const root = temp.make();
+    const model = path.join(root, 'model');
+    const outside = path.join(root, 'outside');
+    // p/a is found before p/b is listed; p is swapped for a link to a twin holding b/f in between.
+    for (const dir of [model, outside]) {
+      mkdirSync(path.join(dir, 'p', 'b'), { recursive: true });
+      writeFileSync(path.join(dir, 'p', 'a'), 'a');
+    }
+    writeFileSync(path.join(model, 'p', 'b', 'f'), 'model');
+    writeFileSync(path.join(outside, 'p', 'b', 'secret-name'), SECRET);
+    let swapped = false;
+    const walked = walkModel(model, {
+      allowSymlinks: false,
+      ignore: new IgnoreSet([]),
+      onFile: (file) => {
+        if (file.relative !== 'p/a' || swapped) return;
+        swapped = true;
+        renameSync(path.join(model, 'p'), path.join(model, 'p.moved'));
+        symlinkSync(path.join(outside, 'p'), path.join(model, 'p'));
+      },
+    });
+    const error = await failure(walked);
+    expect(swapped).toBe(true);
+    expect(error.code).toBe('CHANGED');
+    expect(error.message).toMatch(
+      /^Cannot list directory '.*\/model\/p\/b': it changed while it was being hashed/,
+    );
+    expect(error.message).not.toContain('secret-name');
+  });
+});
