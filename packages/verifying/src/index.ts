@@ -19,11 +19,15 @@ export {
 } from './bundle.js';
 export { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
 export {
+  type BuildPathOptions,
   buildPath,
   type ChainCertificate,
   checkLeafUsage,
   EKU_CODE_SIGNING,
   fingerprint,
+  PATH_SEARCH_LIMITS,
+  type PathSearchLimits,
+  type PathSearchStats,
   parseCertificate,
   validatePath,
 } from './chain.js';
