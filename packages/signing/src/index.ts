@@ -42,4 +42,11 @@ export {
 export type { BundleJson, EcCurve, EcdsaKeySigner, ModelSigner, SigningMethod } from './signer.js';
 export * from './sigstore/index.js';
 export { withSpan } from './telemetry.js';
+export {
+  checkTimestampServers,
+  type Rfc3161TimestampJson,
+  requestTimestamp,
+  type TimestampOptions,
+  timestampSignature,
+} from './timestamp.js';
 export { checkWritable, writeAtomically } from './write.js';

@@ -58,4 +58,13 @@ export {
   signedStatement,
 } from './pipeline.js';
 export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+export {
+  bundleTimestamps,
+  checkTimestamps,
+  loadTimestampTrust,
+  type TimestampOutcome,
+  type TimestampReport,
+  type TimestampTrust,
+  type TimestampVerifierOptions,
+} from './timestamps.js';
 export type { BundleVerifier, VerificationMethod, VerifiedPayload } from './verifier.js';
