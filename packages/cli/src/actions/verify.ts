@@ -34,7 +34,7 @@ export async function runVerify(
       throw asCommandError(error);
     }
   });
-  emit(options.json, [...result.warnings, 'Verification succeeded'], {
+  emit(options.json, [...result.warnings, ...timestampLines(result), 'Verification succeeded'], {
     status: 'success',
     method: result.method,
     modelPath: absolute(modelPath),
@@ -43,7 +43,26 @@ export async function runVerify(
     digest: `sha256:${result.manifest.rootDigestHex()}`,
     files: result.files,
     warnings: result.warnings,
+    ...(result.timestamps.length ? { timestamps: timestampJson(result) } : {}),
   });
+}
+
+/** One info line per RFC 3161 timestamp of the bundle. */
+function timestampLines(result: VerificationResult): string[] {
+  return result.timestamps.map((t, i) => {
+    const when = t.time ? t.time.toISOString() : 'unreadable';
+    const from = t.authority ? ` by '${t.authority}'` : '';
+    const trust = t.verified ? 'verified' : 'not verified: no --timestamp-authority given';
+    return `Timestamp ${i + 1}: ${when}${from} (${trust})`;
+  });
+}
+
+function timestampJson(result: VerificationResult) {
+  return result.timestamps.map((t) => ({
+    time: t.time?.toISOString() ?? null,
+    authority: t.authority ?? null,
+    verified: t.verified,
+  }));
 }
 
 /**

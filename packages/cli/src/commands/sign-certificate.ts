@@ -1,8 +1,13 @@
 import { collect } from '../common.js';
 import { addSignOptions, type SignOptions } from './sign-key.js';
+import {
+  addTimestampServerOption,
+  type TimestampSignCliOptions,
+  timestampServers,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 
-interface SignCertificateOptions extends SignOptions {
+interface SignCertificateOptions extends SignOptions, TimestampSignCliOptions {
   privateKey: string;
   password?: string;
   signingCertificate: string;
@@ -26,15 +31,18 @@ export function registerSignCertificate({ sign }: CommandGroups): void {
       collect,
       [],
     );
-  addSignOptions(command).action(async (modelPath: string, options: SignCertificateOptions) => {
-    const { runSign } = await import('../actions/sign.js');
-    await runSign(modelPath, options, (config) =>
-      config.useCertificateSigner({
-        privateKey: options.privateKey,
-        signingCertificate: options.signingCertificate,
-        certificateChain: options.certificateChain,
-        ...(options.password !== undefined ? { password: options.password } : {}),
-      }),
-    );
-  });
+  addSignOptions(addTimestampServerOption(command)).action(
+    async (modelPath: string, options: SignCertificateOptions) => {
+      const { runSign } = await import('../actions/sign.js');
+      await runSign(modelPath, options, (config) =>
+        config.useCertificateSigner({
+          privateKey: options.privateKey,
+          signingCertificate: options.signingCertificate,
+          certificateChain: options.certificateChain,
+          ...timestampServers(options),
+          ...(options.password !== undefined ? { password: options.password } : {}),
+        }),
+      );
+    },
+  );
 }
