@@ -25,7 +25,9 @@ export type TsaKind =
   /** A TSA certificate without extendedKeyUsage (the token is re-signed with `openssl cms`: `ts` refuses it). */
   | 'no-eku'
   /** A TSA certificate valid only in 2020, so today's genTime lies outside it. */
-  | 'expired';
+  | 'expired'
+  /** A valid TSA certificate, but the token is re-signed with `openssl cms`, without the ESS attribute. */
+  | 'no-ess';
 
 /** The files of one test TSA. */
 export interface TsaPki {
@@ -220,7 +222,7 @@ function grantedResponse(token: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x30]), length, body]);
 }
 
-/** Signs one query with `openssl ts -reply` (and, for 'no-eku', re-signs the TSTInfo with `openssl cms`). */
+/** Signs one query with `openssl ts -reply` (for 'no-eku' and 'no-ess', re-signs the TSTInfo with `openssl cms`). */
 async function reply(pki: TsaPki, query: Buffer, n: number): Promise<Buffer> {
   const q = `q${n}.tsq`;
   const r = `r${n}.tsr`;
@@ -239,7 +241,7 @@ async function reply(pki: TsaPki, query: Buffer, n: number): Promise<Buffer> {
     '-out',
     r,
   ]);
-  if (pki.kind !== 'no-eku') return readFileSync(path.join(pki.dir, r));
+  if (pki.kind !== 'no-eku' && pki.kind !== 'no-ess') return readFileSync(path.join(pki.dir, r));
   const token = `t${n}.der`;
   const info = `i${n}.der`;
   const resigned = `s${n}.der`;

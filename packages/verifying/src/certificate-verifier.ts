@@ -78,7 +78,13 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
       try {
         validatePath(path, time);
       } catch (error) {
-        if (error instanceof VerificationError && timestamps.reports.length > 0 && !timestampTrust) {
+        // Name the way out when the chain is only out of date and the bundle has timestamps.
+        const untrustedStamps = timestamps.reports.length > 0 && !timestampTrust;
+        if (
+          error instanceof VerificationError &&
+          untrustedStamps &&
+          /has expired|not yet valid/.test(error.message)
+        ) {
           throw new VerificationError(
             error.code,
             `${error.message}; the signature's ${timestamps.reports.length} timestamp(s) are not trusted without --timestamp-authority`,

@@ -65,6 +65,9 @@ const EXTENDED_KEY_USAGE = '2.5.29.37';
 const TST_INFO = '1.2.840.113549.1.9.16.1.4';
 const SIGNED_DATA = '1.2.840.113549.1.7.2';
 const CONTENT_TYPE_ATTRIBUTE = '1.2.840.113549.1.9.3';
+const SIGNING_CERTIFICATE = '1.2.840.113549.1.9.16.2.12';
+const SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
+const SHA1_OID = '1.3.14.3.2.26';
 const IMPRINT_HASHES: Readonly<Record<string, string>> = {
   '2.16.840.1.101.3.4.2.1': 'sha256',
   '2.16.840.1.101.3.4.2.2': 'sha384',
@@ -276,6 +279,41 @@ function checkTimeStampingUsage(tsa: ChainCertificate, label: string): void {
   }
 }
 
+type Asn1Value = {
+  valueBlock?: { value?: unknown[]; valueHexView?: Uint8Array };
+  idBlock?: { tagNumber: number };
+};
+
+const children = (node: unknown): unknown[] => (node as Asn1Value | undefined)?.valueBlock?.value ?? [];
+
+/**
+ * The hash the token's signing-certificate attribute (ESS, RFC 2634 / RFC 5035) gives for the first
+ * certificate: RFC 3161 §2.4.1 requires it, so that the token names the authority certificate it was made
+ * with and no other certificate with the same key can stand in for it.
+ */
+function essCertificateHash(
+  attributes: readonly { type: string; values: unknown[] }[],
+): { hash: string; value: Uint8Array } | undefined {
+  for (const attribute of attributes) {
+    if (attribute.type !== SIGNING_CERTIFICATE && attribute.type !== SIGNING_CERTIFICATE_V2) continue;
+    const first = children(children(attribute.values[0])[0])[0];
+    const parts = children(first);
+    if (attribute.type === SIGNING_CERTIFICATE) {
+      const value = (parts[0] as Asn1Value | undefined)?.valueBlock?.valueHexView;
+      return value ? { hash: 'sha1', value: new Uint8Array(value) } : undefined;
+    }
+    // ESSCertIDv2: an optional AlgorithmIdentifier (default SHA-256), then the hash.
+    const hasAlgorithm = (parts[0] as Asn1Value | undefined)?.idBlock?.tagNumber === 16;
+    const oid = hasAlgorithm
+      ? String((children(parts[0])[0] as { valueBlock?: unknown })?.valueBlock ?? '')
+      : '';
+    const hash = hasAlgorithm ? (IMPRINT_HASHES[oid] ?? (oid === SHA1_OID ? 'sha1' : undefined)) : 'sha256';
+    const value = (parts[hasAlgorithm ? 1 : 0] as Asn1Value | undefined)?.valueBlock?.valueHexView;
+    return hash && value ? { hash, value: new Uint8Array(value) } : undefined;
+  }
+  return undefined;
+}
+
 async function verifyToken(
   pkijs: Pkijs,
   token: ParsedToken,
@@ -349,6 +387,16 @@ async function verifyToken(
     return timestampFailure(label, `is not trusted: ${(error as Error).message}`, error);
   }
   checkTimeStampingUsage(tsa, label);
+  const ess = essCertificateHash(signerInfo?.signedAttrs?.attributes ?? []);
+  if (!ess) {
+    timestampFailure(
+      label,
+      'has no signing-certificate attribute naming its authority certificate (RFC 3161 §2.4.1)',
+    );
+  }
+  if (!createHash(ess.hash).update(tsa.der).digest().equals(Buffer.from(ess.value))) {
+    timestampFailure(label, `names another certificate than '${tsa.cert.subject}', which signed it`);
+  }
   const root = path[path.length - 1] as ChainCertificate;
   const anchor = trust.anchors.find((a) => a.cert === root);
   if ((anchor?.start && genTime < anchor.start) || (anchor?.end && genTime > anchor.end)) {

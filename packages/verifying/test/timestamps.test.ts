@@ -30,6 +30,7 @@ beforeAll(async () => {
     ['unlisted', 'valid'],
     ['noeku', 'no-eku'],
     ['expired', 'expired'],
+    ['noess', 'no-ess'],
   ] as const) {
     authorities[name] = await makeTsaPki(work, name, kind);
     servers[name] = await startTsa(authorities[name] as TsaPki);
@@ -284,6 +285,22 @@ describe('verifying RFC 3161 timestamps', () => {
     expect(error.code).toBe('TIMESTAMP');
     expect(error.message).toBe(
       "Timestamp 1 of 1 is signed by 'CN=noeku TSA', whose certificate has no extendedKeyUsage timeStamping",
+    );
+  });
+
+  it('refuses a token that does not name its authority certificate (no ESS signing-certificate attribute)', async () => {
+    const { model, signature, publicKey, bundle } = await keySigned(['noess']);
+    // openssl refuses such a token as well.
+    await expect(
+      opensslVerifyTimestamp(work, tokensOf(bundle)[0] as Buffer, signatureOf(bundle), root('noess')),
+    ).rejects.toThrow(/missing signing certificate attribute/);
+    const error = await failure(
+      new Config()
+        .useEllipticKeyVerifier({ publicKey, timestampAuthorities: [chain('noess')] })
+        .verify(model, signature),
+    );
+    expect(error.message).toBe(
+      'Timestamp 1 of 1 has no signing-certificate attribute naming its authority certificate (RFC 3161 §2.4.1)',
     );
   });
 
