@@ -121,13 +121,25 @@ export function buildPath(
 ): ChainCertificate[] {
   const limits = options.limits ?? PATH_SEARCH_LIMITS;
   const stats = options.stats ?? { signatureChecks: 0, issuerChecks: 0 };
-  // Trust anchors first, so a bundle cannot lengthen the path with its own copies.
-  const pool = [...anchors, ...intermediates];
   const bundleCount = intermediates.length + 1;
   const exceeded = (what: string): never =>
     untrusted(
-      `Certificate path search exceeded ${what} in the bundle's ${bundleCount} certificates; the bundle holds too many certificates with the same name and key: re-sign with only the leaf and its own chain`,
+      `Certificate path search exceeded ${what} in the bundle's ${bundleCount} certificates; the bundle holds too many certificates with the same name: re-sign with only the leaf and its own chain`,
     );
+  // Candidates by subject, each DER once; trust anchors first, so a bundle cannot lengthen the path with its
+  // own copies of them.
+  const hex = (c: ChainCertificate) => Buffer.from(c.der).toString('hex');
+  const anchorDers = new Set(anchors.map(hex));
+  const seen = new Set<string>();
+  const bySubject = new Map<string, ChainCertificate[]>();
+  for (const c of [...anchors, ...intermediates]) {
+    const der = hex(c);
+    if (seen.has(der)) continue;
+    seen.add(der);
+    const list = bySubject.get(c.node.subject);
+    if (list) list.push(c);
+    else bySubject.set(c.node.subject, [c]);
+  }
   const verified = new Map<ChainCertificate, Map<ChainCertificate, boolean>>();
   const issued = (issuer: ChainCertificate, subject: ChainCertificate): boolean => {
     let row = verified.get(subject);
@@ -143,13 +155,14 @@ export function buildPath(
     }
     return ok;
   };
-  const isAnchor = (c: ChainCertificate) =>
-    anchors.some((a) => sameDer(a, c)) && mayHaveIssued(c, c) && issued(c, c);
+  const isAnchor = (c: ChainCertificate) => anchorDers.has(hex(c)) && mayHaveIssued(c, c) && issued(c, c);
   const search = (path: ChainCertificate[]): ChainCertificate[] | undefined => {
     const current = path[path.length - 1] as ChainCertificate;
     if (isAnchor(current)) return path;
     if (path.length > MAX_DEPTH) return undefined;
-    const candidates = pool.filter((c) => !path.some((p) => sameDer(p, c)) && mayHaveIssued(c, current));
+    const candidates = (bySubject.get(current.node.issuer) ?? []).filter(
+      (c) => !path.some((p) => sameDer(p, c)) && mayHaveIssued(c, current),
+    );
     if (candidates.length > limits.candidatesPerStep) {
       exceeded(`${limits.candidatesPerStep} candidate issuers for ${label(current)}`);
     }
