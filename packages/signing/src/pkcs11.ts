@@ -5,10 +5,15 @@
  * and works without it.
  * @module
  */
+
+import {
+  readCertificates,
+  readSingleCertificate,
+  SigningError,
+  type SigningErrorCode,
+} from '@model-signing/core';
 import type { Pkcs11Error } from '@model-signing/pkcs11';
 import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
-import { readCertificates, readSingleCertificate } from './certificates.js';
-import { SigningError, type SigningErrorCode } from './errors.js';
 import type { EcdsaKeySigner, ModelSigner } from './signer.js';
 import { checkTimestampServers, type TimestampOptions } from './timestamp.js';
 

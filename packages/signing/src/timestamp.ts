@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { SigningError } from './errors.js';
+import { SigningError } from '@model-signing/core';
 
 /** What a signer needs to timestamp its signatures. */
 export interface TimestampOptions {

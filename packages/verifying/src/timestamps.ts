@@ -5,8 +5,8 @@
 // the ones the certificate method already applies (bounded search, validity, CA and path length).
 import { createHash, webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { PemInput } from '@model-signing/core';
 import { fileErrorReason } from '@model-signing/manifest';
-import type { PemInput } from '@model-signing/signing';
 import { decodeBase64Strict } from './base64.js';
 import type { ParsedBundle } from './bundle.js';
 import { buildPath, type ChainCertificate, parseCertificate, validatePath } from './chain.js';
