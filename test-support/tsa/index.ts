@@ -4,19 +4,11 @@
  * another host.
  * @module
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-async function openssl(cwd: string, args: string[]): Promise<string> {
-  const { stdout, stderr } = await run('openssl', args, { cwd });
-  return `${stdout}${stderr}`;
-}
+import { openssl, opensslIssue, opensslRequest, opensslRoot } from '../openssl-ca.js';
 
 /** Which TSA certificate the authority signs with. */
 export type TsaKind =
@@ -45,29 +37,13 @@ export interface TsaPki {
   readonly kind: TsaKind;
 }
 
-const TSA_EXTENSIONS = (eku: boolean) =>
-  [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    ...(eku ? ['extendedKeyUsage=critical,timeStamping'] : []),
-    'subjectKeyIdentifier=hash',
-    'authorityKeyIdentifier=keyid',
-  ].join('\n');
-
-const CA_CONFIG = `[ca]
-default_ca = test_ca
-[test_ca]
-database = ./index.txt
-new_certs_dir = .
-serial = ./serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-[policy_any]
-commonName = supplied
-[tsa_ext]
-${TSA_EXTENSIONS(true)}
-`;
+const TSA_EXTENSIONS = (eku: boolean) => [
+  'basicConstraints=critical,CA:FALSE',
+  'keyUsage=critical,digitalSignature',
+  ...(eku ? ['extendedKeyUsage=critical,timeStamping'] : []),
+  'subjectKeyIdentifier=hash',
+  'authorityKeyIdentifier=keyid',
+];
 
 const TS_CONFIG = `[tsa]
 default_tsa = tsa_config
@@ -89,93 +65,25 @@ ess_cert_id_alg = sha256
 export async function makeTsaPki(dir: string, name: string, kind: TsaKind = 'valid'): Promise<TsaPki> {
   const home = path.join(dir, name.replace(/[^A-Za-z0-9_-]/g, '_'));
   mkdirSync(home, { recursive: true });
-  await openssl(home, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'root.key']);
-  await openssl(home, [
-    'req',
-    '-new',
-    '-x509',
-    '-key',
-    'root.key',
-    '-subj',
-    `/CN=${name} Root`,
-    '-days',
-    '30',
-    '-out',
-    'root.pem',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await openssl(home, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tsa.key']);
-  await openssl(home, ['req', '-new', '-key', 'tsa.key', '-subj', `/CN=${name} TSA`, '-out', 'tsa.csr']);
-  writeFileSync(path.join(home, 'tsa.ext'), TSA_EXTENSIONS(true));
-  writeFileSync(path.join(home, 'noeku.ext'), TSA_EXTENSIONS(false));
-  // The certificate `openssl ts` signs with; for 'no-eku' its tokens are re-signed with the EKU-less one.
-  await openssl(home, [
-    'x509',
-    '-req',
-    '-in',
-    'tsa.csr',
-    '-CA',
-    'root.pem',
-    '-CAkey',
-    'root.key',
-    '-set_serial',
-    '2',
-    '-days',
-    '10',
-    '-extfile',
-    'tsa.ext',
-    '-out',
-    'ts-signer.pem',
-  ]);
+  await opensslRoot(home, `/CN=${name} Root`);
+  await opensslRequest(home, 'tsa', `/CN=${name} TSA`);
+  const tsa = { csr: 'tsa.csr', extensions: TSA_EXTENSIONS(true), serial: 2 };
+  // The certificate `openssl ts` signs with; 'no-eku' tokens are re-signed with an EKU-less one, and
+  // `openssl x509` of OpenSSL 3.0 cannot set the past dates of 'expired' (`openssl ca` can).
+  await opensslIssue(home, {
+    ...tsa,
+    out: 'ts-signer.pem',
+    validity:
+      kind === 'expired' ? { start: new Date('2020-01-01Z'), end: new Date('2021-01-01Z') } : { days: 10 },
+  });
   if (kind === 'no-eku') {
-    await openssl(home, [
-      'x509',
-      '-req',
-      '-in',
-      'tsa.csr',
-      '-CA',
-      'root.pem',
-      '-CAkey',
-      'root.key',
-      '-set_serial',
-      '3',
-      '-days',
-      '10',
-      '-extfile',
-      'noeku.ext',
-      '-out',
-      'tsa.pem',
-    ]);
-  } else if (kind === 'expired') {
-    // `openssl x509` of OpenSSL 3.0 cannot set past dates; `openssl ca` can.
-    writeFileSync(path.join(home, 'ca.cnf'), CA_CONFIG);
-    writeFileSync(path.join(home, 'index.txt'), '');
-    writeFileSync(path.join(home, 'serial'), '10\n');
-    await openssl(home, [
-      'ca',
-      '-batch',
-      '-config',
-      'ca.cnf',
-      '-cert',
-      'root.pem',
-      '-keyfile',
-      'root.key',
-      '-in',
-      'tsa.csr',
-      '-out',
-      'ts-signer.pem',
-      '-startdate',
-      '20200101000000Z',
-      '-enddate',
-      '20210101000000Z',
-      '-extensions',
-      'tsa_ext',
-      '-notext',
-    ]);
-    writeFileSync(path.join(home, 'tsa.pem'), readFileSync(path.join(home, 'ts-signer.pem')));
+    await opensslIssue(home, {
+      ...tsa,
+      extensions: TSA_EXTENSIONS(false),
+      serial: 3,
+      out: 'tsa.pem',
+      validity: { days: 10 },
+    });
   } else {
     writeFileSync(path.join(home, 'tsa.pem'), readFileSync(path.join(home, 'ts-signer.pem')));
   }

@@ -23,27 +23,19 @@ describe('verify certificate: hostile certificate sets', () => {
     writeFileSync(path.join(work, 'root.pem'), (await issue({ name: 'unrelated-root', ca: true })).pem);
     const signature = path.join(work, 'model.sig');
     const signed = await runCli([
-      'sign',
-      'certificate',
-      '--private-key',
-      path.join(work, 'leaf.key'),
-      '--signing-certificate',
-      path.join(work, 'leaf.pem'),
-      '--certificate-chain',
-      path.join(work, 'cas.pem'),
-      '--signature',
-      signature,
-      model,
+      ...['sign', 'certificate', '--private-key', path.join(work, 'leaf.key')],
+      ...[
+        '--signing-certificate',
+        path.join(work, 'leaf.pem'),
+        '--certificate-chain',
+        path.join(work, 'cas.pem'),
+      ],
+      ...['--signature', signature, model],
     ]);
     expect(signed.code, signed.stderr).toBe(0);
     const result = await runCli([
-      'verify',
-      'certificate',
-      '--certificate-chain',
-      path.join(work, 'root.pem'),
-      '--signature',
-      signature,
-      model,
+      ...['verify', 'certificate', '--certificate-chain', path.join(work, 'root.pem')],
+      ...['--signature', signature, model],
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');

@@ -1,12 +1,12 @@
 // RFC 3161 timestamps through the built CLI: `sign … --timestamp-server` against OpenSSL's `openssl ts` TSA on
 // 127.0.0.1, `verify … --timestamp-authority/--min-timestamps`, an openssl-made leaf that expires between
 // signing and verification, and PKCS #11 keys on a SoftHSM2 token.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../test-support/cli.js';
+import { type CliResult, runCli } from '../../../test-support/cli.js';
+import { openssl, opensslIssue, opensslRequest, opensslRoot } from '../../../test-support/openssl-ca.js';
 import {
   makeTsaPki,
   opensslVerifyTimestamp,
@@ -23,10 +23,6 @@ let beta: TsaPki;
 let alphaTsa: RunningTsa;
 let betaTsa: RunningTsa;
 
-function openssl(args: readonly string[], cwd = work): string {
-  return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
-
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'ms-cli-tsa-'));
   model = path.join(work, 'model');
@@ -36,9 +32,9 @@ beforeAll(async () => {
   beta = await makeTsaPki(work, 'beta');
   alphaTsa = await startTsa(alpha);
   betaTsa = await startTsa(beta);
-  openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sec1.key']);
-  openssl(['pkcs8', '-topk8', '-nocrypt', '-in', 'sec1.key', '-out', 'key.pem']);
-  openssl(['ec', '-in', 'key.pem', '-pubout', '-out', 'key.pub.pem']);
+  await openssl(work, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sec1.key']);
+  await openssl(work, ['pkcs8', '-topk8', '-nocrypt', '-in', 'sec1.key', '-out', 'key.pem']);
+  await openssl(work, ['ec', '-in', 'key.pem', '-pubout', '-out', 'key.pub.pem']);
 }, 60_000);
 
 afterAll(async () => {
@@ -47,108 +43,86 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+const bundleOf = (signature: string) => JSON.parse(readFileSync(signature, 'utf8'));
 const tokens = (signature: string) =>
   (
-    JSON.parse(readFileSync(signature, 'utf8')).verificationMaterial.timestampVerificationData
-      .rfc3161Timestamps as { signedTimestamp: string }[]
+    bundleOf(signature).verificationMaterial.timestampVerificationData.rfc3161Timestamps as {
+      signedTimestamp: string;
+    }[]
   ).map((t) => Buffer.from(t.signedTimestamp, 'base64'));
-const sig = (signature: string) =>
-  Buffer.from(JSON.parse(readFileSync(signature, 'utf8')).dsseEnvelope.signatures[0].sig, 'base64');
+const sig = (signature: string) => Buffer.from(bundleOf(signature).dsseEnvelope.signatures[0].sig, 'base64');
+
+/** openssl ts -verify of the bundle's token `index` against `tsa`'s root. */
+async function opensslAccepts(signature: string, index: number, tsa: TsaPki): Promise<void> {
+  const token = tokens(signature)[index] as Buffer;
+  expect(await opensslVerifyTimestamp(work, token, sig(signature), tsa.rootPem)).toContain(
+    'Verification: OK',
+  );
+}
 
 const TIMESTAMP_LINE = (n: number, who: string, trust: string) =>
   new RegExp(`^Timestamp ${n}: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z by 'CN=${who} TSA' \\(${trust}\\)$`, 'm');
 
+const signKey = (signature: string, ...extra: string[]) =>
+  runCli([
+    'sign',
+    'key',
+    '--private-key',
+    path.join(work, 'key.pem'),
+    '--signature',
+    signature,
+    ...extra,
+    model,
+  ]);
+const verifyKey = (signature: string, ...extra: string[]) =>
+  runCli([
+    ...['verify', 'key', '--public-key', path.join(work, 'key.pub.pem')],
+    ...['--signature', signature, ...extra, model],
+  ]);
+
+function succeeded(result: CliResult): void {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
 describe('model-signing sign/verify with RFC 3161 timestamps', () => {
   it('sign key --timestamp-server (twice), then verify key --timestamp-authority --min-timestamps 2', async () => {
     const signature = path.join(work, 'key.sig');
-    const signed = await runCli([
-      'sign',
-      'key',
-      '--private-key',
-      path.join(work, 'key.pem'),
-      '--timestamp-server',
-      alphaTsa.url,
-      '--timestamp_server',
-      betaTsa.url,
-      '--signature',
-      signature,
-      model,
-    ]);
-    expect(signed.stderr).toBe('');
-    expect(signed.code).toBe(0);
-    const [first, second] = tokens(signature);
-    expect(await opensslVerifyTimestamp(work, first as Buffer, sig(signature), alpha.rootPem)).toContain(
-      'Verification: OK',
+    succeeded(
+      await signKey(signature, '--timestamp-server', alphaTsa.url, '--timestamp_server', betaTsa.url),
     );
-    expect(await opensslVerifyTimestamp(work, second as Buffer, sig(signature), beta.rootPem)).toContain(
-      'Verification: OK',
-    );
+    await opensslAccepts(signature, 0, alpha);
+    await opensslAccepts(signature, 1, beta);
 
-    const verified = await runCli([
-      'verify',
-      'key',
-      '--public-key',
-      path.join(work, 'key.pub.pem'),
-      '--signature',
-      signature,
-      '--timestamp-authority',
-      alpha.chainPem,
-      '--timestamp-authority',
-      beta.chainPem,
-      '--min-timestamps',
-      '2',
-      model,
-    ]);
-    expect(verified.stderr).toBe('');
-    expect(verified.code).toBe(0);
+    const both = ['--timestamp-authority', alpha.chainPem, '--timestamp-authority', beta.chainPem];
+    const verified = await verifyKey(signature, ...both, '--min-timestamps', '2');
+    succeeded(verified);
     expect(verified.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'verified'));
     expect(verified.stdout).toMatch(TIMESTAMP_LINE(2, 'beta', 'verified'));
     expect(verified.stdout.endsWith('Verification succeeded\n')).toBe(true);
 
-    const json = await runCli([
-      'verify',
-      'key',
-      '--public-key',
-      path.join(work, 'key.pub.pem'),
-      '--signature',
-      signature,
-      '--json',
-      model,
+    const json = await verifyKey(signature, '--json');
+    succeeded(json);
+    const listed = JSON.parse(json.stdout).timestamps.map((t: { authority: string; verified: boolean }) => [
+      t.authority,
+      t.verified,
     ]);
-    expect(json.code).toBe(0);
-    const out = JSON.parse(json.stdout);
-    expect(
-      out.timestamps.map((t: { authority: string; verified: boolean }) => [t.authority, t.verified]),
-    ).toEqual([
+    expect(listed).toEqual([
       ['CN=alpha TSA', false],
       ['CN=beta TSA', false],
     ]);
 
-    const plain = await runCli([
-      'verify',
-      'key',
-      '--public-key',
-      path.join(work, 'key.pub.pem'),
-      '--signature',
-      signature,
-      model,
-    ]);
-    expect(plain.code).toBe(0);
+    const plain = await verifyKey(signature);
+    succeeded(plain);
     expect(plain.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'not verified: no --timestamp-authority given'));
 
-    const tooMany = await runCli([
-      'verify',
-      'key',
-      '--public-key',
-      path.join(work, 'key.pub.pem'),
-      '--signature',
+    const tooMany = await verifyKey(
       signature,
       '--timestamp-authority',
       alpha.chainPem,
       '--min-timestamps',
       '3',
-      model,
-    ]);
+    );
     expect(tooMany.code).toBe(1);
     expect(tooMany.stderr).toBe(
       'Verification failed with error: The signature carries 2 RFC 3161 timestamp(s), but 3 are required (--min-timestamps)\n',
@@ -156,19 +130,10 @@ describe('model-signing sign/verify with RFC 3161 timestamps', () => {
   });
 
   it('--min-timestamps without --timestamp-authority, or not a number, is a usage error', async () => {
-    const base = [
-      'verify',
-      'key',
-      '--public-key',
-      path.join(work, 'key.pub.pem'),
-      '--signature',
-      'x.sig',
-      model,
-    ];
-    const alone = await runCli([...base, '--min-timestamps', '1']);
+    const alone = await verifyKey('x.sig', '--min-timestamps', '1');
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain("Option '--min-timestamps' needs '--timestamp-authority'");
-    const word = await runCli([...base, '--timestamp-authority', alpha.chainPem, '--min-timestamps', 'two']);
+    const word = await verifyKey('x.sig', '--timestamp-authority', alpha.chainPem, '--min-timestamps', 'two');
     expect(word.code).toBe(2);
   });
 
@@ -176,17 +141,7 @@ describe('model-signing sign/verify with RFC 3161 timestamps', () => {
     const failing = await startTsa(alpha, { failWithStatus: 500 });
     try {
       const signature = path.join(work, 'failed.sig');
-      const result = await runCli([
-        'sign',
-        'key',
-        '--private-key',
-        path.join(work, 'key.pem'),
-        '--timestamp-server',
-        failing.url,
-        '--signature',
-        signature,
-        model,
-      ]);
+      const result = await signKey(signature, '--timestamp-server', failing.url);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         `Signing failed with error: The timestamp server ${failing.url} answered HTTP 500 Internal Server Error; check the --timestamp-server URL or leave it out\n`,
@@ -198,149 +153,54 @@ describe('model-signing sign/verify with RFC 3161 timestamps', () => {
   });
 
   it('verify certificate: a leaf that expired after signing verifies only at its trusted timestamp', async () => {
-    // An openssl CA whose leaf expires a few seconds from now (`openssl ca -enddate`).
+    // An openssl CA whose leaf expires a few seconds from now.
     const ca = path.join(work, 'ca');
     mkdirSync(ca);
-    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'root.key'], ca);
-    openssl(
-      [
-        'req',
-        '-x509',
-        '-new',
-        '-key',
-        'root.key',
-        '-subj',
-        '/CN=CLI Root',
-        '-days',
-        '30',
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,keyCertSign,cRLSign',
-        '-out',
-        'root.pem',
+    await opensslRoot(ca, '/CN=CLI Root');
+    await opensslRequest(ca, 'leaf', '/CN=Short-lived Signer');
+    await opensslIssue(ca, {
+      csr: 'leaf.csr',
+      out: 'leaf.pem',
+      serial: 0x20,
+      extensions: [
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=codeSigning',
+        'subjectKeyIdentifier=hash',
+        'authorityKeyIdentifier=keyid',
       ],
-      ca,
-    );
-    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key'], ca);
-    openssl(['req', '-new', '-key', 'leaf.key', '-subj', '/CN=Short-lived Signer', '-out', 'leaf.csr'], ca);
-    writeFileSync(
-      path.join(ca, 'ca.cnf'),
-      [
-        '[ca]',
-        'default_ca = c',
-        '[c]',
-        'database = ./index.txt',
-        'new_certs_dir = .',
-        'serial = ./serial',
-        'default_md = sha256',
-        'policy = p',
-        'unique_subject = no',
-        '[p]',
-        'commonName = supplied',
-        '[leaf]',
-        'keyUsage = critical,digitalSignature',
-        'extendedKeyUsage = codeSigning',
-        'subjectKeyIdentifier = hash',
-        'authorityKeyIdentifier = keyid',
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(path.join(ca, 'index.txt'), '');
-    writeFileSync(path.join(ca, 'serial'), '20\n');
-    const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
-    const notAfter = new Date(Date.now() + 4000);
-    openssl(
-      [
-        'ca',
-        '-batch',
-        '-config',
-        'ca.cnf',
-        '-cert',
-        'root.pem',
-        '-keyfile',
-        'root.key',
-        '-in',
-        'leaf.csr',
-        '-out',
-        'leaf.pem',
-        '-startdate',
-        stamp(new Date(Date.now() - 3_600_000)),
-        '-enddate',
-        stamp(notAfter),
-        '-extensions',
-        'leaf',
-        '-notext',
-      ],
-      ca,
-    );
+      validity: { start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 4000) },
+    });
     const signature = path.join(work, 'cert.sig');
     const signed = await runCli([
-      'sign',
-      'certificate',
-      '--private-key',
-      path.join(ca, 'leaf.key'),
-      '--signing-certificate',
-      path.join(ca, 'leaf.pem'),
-      '--timestamp-server',
-      alphaTsa.url,
-      '--signature',
-      signature,
-      model,
+      ...['sign', 'certificate', '--private-key', path.join(ca, 'leaf.key')],
+      ...['--signing-certificate', path.join(ca, 'leaf.pem'), '--timestamp-server', alphaTsa.url],
+      ...['--signature', signature, model],
     ]);
-    expect(signed.stderr).toBe('');
-    expect(signed.code).toBe(0);
-    // Wait until openssl itself calls the leaf expired.
-    const expired = () => {
-      try {
-        openssl(['x509', '-in', 'leaf.pem', '-noout', '-checkend', '0'], ca);
-        return false;
-      } catch {
-        return true;
-      }
-    };
-    while (!expired()) await new Promise((resolve) => setTimeout(resolve, 250));
+    succeeded(signed);
+    // Wait until openssl itself calls the leaf expired (-checkend 0 fails once it has).
+    const expired = () =>
+      openssl(ca, ['x509', '-in', 'leaf.pem', '-noout', '-checkend', '0']).then(
+        () => false,
+        () => true,
+      );
+    while (!(await expired())) await new Promise((resolve) => setTimeout(resolve, 250));
 
-    const trusted = await runCli([
-      'verify',
-      'certificate',
-      '--certificate-chain',
-      path.join(ca, 'root.pem'),
-      '--timestamp-authority',
-      alpha.chainPem,
-      '--signature',
-      signature,
-      model,
-    ]);
-    expect(trusted.stderr).toBe('');
-    expect(trusted.code).toBe(0);
+    const verifyCertificate = (...extra: string[]) =>
+      runCli([
+        ...['verify', 'certificate', '--certificate-chain', path.join(ca, 'root.pem')],
+        ...['--signature', signature, ...extra, model],
+      ]);
+    const trusted = await verifyCertificate('--timestamp-authority', alpha.chainPem);
+    succeeded(trusted);
     expect(trusted.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'verified'));
 
-    const untrusted = await runCli([
-      'verify',
-      'certificate',
-      '--certificate-chain',
-      path.join(ca, 'root.pem'),
-      '--signature',
-      signature,
-      model,
-    ]);
+    const untrusted = await verifyCertificate();
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toMatch(
       /^Verification failed with error: Certificate 'CN=Short-lived Signer' .* has expired: valid until .*; the signature's 1 timestamp\(s\) are not trusted without --timestamp-authority\n$/,
     );
 
-    const unlisted = await runCli([
-      'verify',
-      'certificate',
-      '--certificate-chain',
-      path.join(ca, 'root.pem'),
-      '--timestamp-authority',
-      beta.chainPem,
-      '--signature',
-      signature,
-      model,
-    ]);
+    const unlisted = await verifyCertificate('--timestamp-authority', beta.chainPem);
     expect(unlisted.code).toBe(1);
     expect(unlisted.stderr).toMatch(
       /^Verification failed with error: Timestamp 1 of 1 is not trusted: The timestamp authority certificate 'CN=alpha TSA' .* does not chain to a trusted root/,
@@ -361,35 +221,16 @@ describe.skipIf(skipReason !== undefined)(
         writeFileSync(pub, token.exportPublicKeyWithP11tool('0b'));
         const signature = path.join(work, 'p11.sig');
         const signed = await runCli([
-          'sign',
-          'pkcs11-key',
-          '--pkcs11-uri',
-          token.uri('object=tsa-key'),
-          '--timestamp-server',
-          alphaTsa.url,
-          '--signature',
-          signature,
-          model,
+          ...['sign', 'pkcs11-key', '--pkcs11-uri', token.uri('object=tsa-key')],
+          ...['--timestamp-server', alphaTsa.url, '--signature', signature, model],
         ]);
-        expect(signed.stderr).toBe('');
-        expect(signed.code).toBe(0);
-        const [token1] = tokens(signature);
-        expect(await opensslVerifyTimestamp(work, token1 as Buffer, sig(signature), alpha.rootPem)).toContain(
-          'Verification: OK',
-        );
+        succeeded(signed);
+        await opensslAccepts(signature, 0, alpha);
         const verified = await runCli([
-          'verify',
-          'key',
-          '--public-key',
-          pub,
-          '--timestamp-authority',
-          alpha.chainPem,
-          '--signature',
-          signature,
-          model,
+          ...['verify', 'key', '--public-key', pub, '--timestamp-authority', alpha.chainPem],
+          ...['--signature', signature, model],
         ]);
-        expect(verified.stderr).toBe('');
-        expect(verified.code).toBe(0);
+        succeeded(verified);
         expect(verified.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'verified'));
       } finally {
         await token.cleanup();
