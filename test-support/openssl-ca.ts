@@ -44,6 +44,8 @@ export interface IssueOptions {
   readonly serial: number;
   /** Days from now, or exact dates. */
   readonly validity: { readonly days: number } | { readonly start: Date; readonly end: Date };
+  /** Certify this PEM public key instead of the request's (a key openssl cannot hold, on a token). */
+  readonly publicKey?: string;
 }
 
 const asn1Time = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
@@ -57,6 +59,7 @@ export async function opensslIssue(dir: string, options: IssueOptions): Promise<
       ...['x509', '-req', '-in', options.csr, '-CA', 'root.pem', '-CAkey', 'root.key'],
       ...['-set_serial', String(options.serial), '-days', String(options.validity.days)],
       ...['-extfile', `${base}.ext`, '-out', options.out],
+      ...(options.publicKey ? ['-force_pubkey', options.publicKey] : []),
     ]);
     return;
   }

@@ -213,7 +213,7 @@ const skipReason = softHsmSkipReason();
 describe.skipIf(skipReason !== undefined)(
   `PKCS #11 signing with timestamps${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
-    it('sign pkcs11-key --timestamp-server, verify key --timestamp-authority', async () => {
+    it('sign pkcs11-key and pkcs11-certificate --timestamp-server, verify key|certificate --timestamp-authority', async () => {
       const token = await createSoftHsmToken('tsa-test-token');
       try {
         token.generateKey('EC:prime256v1', '0b', 'tsa-key');
@@ -232,6 +232,39 @@ describe.skipIf(skipReason !== undefined)(
         ]);
         succeeded(verified);
         expect(verified.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'verified'));
+
+        // pkcs11-certificate: an openssl CA certifies the token's key.
+        const ca = path.join(work, 'p11-ca');
+        mkdirSync(ca);
+        await opensslRoot(ca, '/CN=Token Root');
+        await opensslRequest(ca, 'stand-in', '/CN=Token Signer');
+        await opensslIssue(ca, {
+          csr: 'stand-in.csr',
+          out: 'leaf.pem',
+          serial: 0x30,
+          extensions: [
+            'keyUsage=critical,digitalSignature',
+            'subjectKeyIdentifier=hash',
+            'authorityKeyIdentifier=keyid',
+          ],
+          validity: { days: 10 },
+          publicKey: pub,
+        });
+        const certSignature = path.join(work, 'p11-cert.sig');
+        succeeded(
+          await runCli([
+            ...['sign', 'pkcs11-certificate', '--pkcs11-uri', token.uri('object=tsa-key')],
+            ...['--signing-certificate', path.join(ca, 'leaf.pem'), '--timestamp-server', betaTsa.url],
+            ...['--signature', certSignature, model],
+          ]),
+        );
+        await opensslAccepts(certSignature, 0, beta);
+        const certVerified = await runCli([
+          ...['verify', 'certificate', '--certificate-chain', path.join(ca, 'root.pem')],
+          ...['--timestamp-authority', beta.chainPem, '--signature', certSignature, model],
+        ]);
+        succeeded(certVerified);
+        expect(certVerified.stdout).toMatch(TIMESTAMP_LINE(1, 'beta', 'verified'));
       } finally {
         await token.cleanup();
       }
