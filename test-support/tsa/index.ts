@@ -115,6 +115,8 @@ export interface RunningTsa {
 export interface StartTsaOptions {
   /** Answer every request with this HTTP status instead (a failing authority). */
   readonly failWithStatus?: number;
+  /** Answer every request with the first reply it made (a replaying authority). */
+  readonly replayFirst?: boolean;
 }
 
 /** Wraps a TimeStampToken in a granted TimeStampResp: SEQUENCE { PKIStatusInfo { 0 }, token }. */
@@ -193,6 +195,7 @@ async function reply(pki: TsaPki, query: Buffer, n: number): Promise<Buffer> {
 /** Starts a TSA for `pki` on 127.0.0.1 (a free port). */
 export async function startTsa(pki: TsaPki, options: StartTsaOptions = {}): Promise<RunningTsa> {
   let count = 0;
+  let first: Buffer | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -206,8 +209,13 @@ export async function startTsa(pki: TsaPki, options: StartTsaOptions = {}): Prom
         response.writeHead(415).end();
         return;
       }
-      reply(pki, Buffer.concat(chunks), count).then(
-        (der) => response.writeHead(200, { 'content-type': 'application/timestamp-reply' }).end(der),
+      const answer =
+        first && options.replayFirst ? Promise.resolve(first) : reply(pki, Buffer.concat(chunks), count);
+      answer.then(
+        (der) => {
+          first ??= der;
+          response.writeHead(200, { 'content-type': 'application/timestamp-reply' }).end(der);
+        },
         (error: Error) => response.writeHead(500).end(error.message),
       );
     });

@@ -149,6 +149,45 @@ describe('signing with RFC 3161 timestamps', () => {
     }
   });
 
+  it('refuses a replayed reply (another nonce, another imprint) from an authority', async () => {
+    const replaying = await startTsa(authorities.alpha as TsaPki, { replayFirst: true });
+    try {
+      const { leaf } = await pki(1);
+      const dir = temp();
+      const model = writeModel(dir, { 'w.bin': 'weights' });
+      const sign = () =>
+        new SigningConfig()
+          .useEllipticKeySigner({ privateKey: Buffer.from(leaf.keyPem), timestampServers: [replaying.url] })
+          .signToBundle(model);
+      await sign();
+      // ECDSA signatures are randomised: the second signature differs, so the replayed token covers other data.
+      const error = await sign().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SigningError);
+      expect((error as Error).message).toBe(
+        `The timestamp server ${replaying.url} timestamped other data than the signature sent; check the --timestamp-server URL or leave it out`,
+      );
+    } finally {
+      await replaying.close();
+    }
+  });
+
+  it('names an authority that cannot be reached', async () => {
+    const gone = await startTsa(authorities.alpha as TsaPki);
+    await gone.close();
+    const { leaf } = await pki(1);
+    const model = writeModel(temp(), { 'w.bin': 'weights' });
+    const error = await new SigningConfig()
+      .useEllipticKeySigner({ privateKey: Buffer.from(leaf.keyPem), timestampServers: [gone.url] })
+      .signToBundle(model)
+      .catch((e: unknown) => e);
+    expect((error as SigningError).code).toBe('TIMESTAMP_ERROR');
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^The timestamp server ${gone.url} cannot be reached \\(.*ECONNREFUSED.*\\); check the --timestamp-server URL or leave it out$`,
+      ),
+    );
+  });
+
   it('refuses a URL that is not http(s) before hashing', () => {
     expect(() =>
       new SigningConfig().useEllipticKeySigner({
