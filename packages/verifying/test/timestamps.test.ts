@@ -377,14 +377,16 @@ describe('verifying RFC 3161 timestamps', () => {
           /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g,
         ),
       ].map((m) => ({ rawBytes: (m[1] as string).replace(/\s+/g, '') }));
-    const trustedRoot = (validFor: Record<string, string>) =>
+    const trustedRoot = (...windows: Record<string, string>[]) =>
       tempFile(
         'trusted_root.json',
         JSON.stringify({
           mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-          timestampAuthorities: [
-            { subject: { commonName: 'alpha' }, certChain: { certificates: der(chain('alpha')) }, validFor },
-          ],
+          timestampAuthorities: windows.map((validFor) => ({
+            subject: { commonName: 'alpha' },
+            certChain: { certificates: der(chain('alpha')) },
+            validFor,
+          })),
         }),
       );
     const open = trustedRoot({ start: new Date(Date.now() - DAY).toISOString() });
@@ -401,6 +403,15 @@ describe('verifying RFC 3161 timestamps', () => {
     expect(error.message).toMatch(
       /^Timestamp 1 of 1 has genTime .* outside the validFor window of its trusted authority$/,
     );
+    // The same authority listed again with a current window (a key rotation entry) is enough.
+    const both = trustedRoot(
+      { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' },
+      { start: new Date(Date.now() - DAY).toISOString() },
+    );
+    const rotated = await new Config()
+      .useEllipticKeyVerifier({ publicKey, timestampAuthorities: [both] })
+      .verify(model, signature);
+    expect(rotated.timestamps[0]?.verified).toBe(true);
   });
 
   it('refuses a minimum without an authority and an authority file without a root', async () => {
