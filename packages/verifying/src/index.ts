@@ -62,6 +62,7 @@ export {
   bundleTimestamps,
   checkTimestamps,
   loadTimestampTrust,
+  type TimestampAnchor,
   type TimestampOutcome,
   type TimestampReport,
   type TimestampTrust,
