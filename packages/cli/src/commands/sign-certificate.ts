@@ -31,18 +31,17 @@ export function registerSignCertificate({ sign }: CommandGroups): void {
       collect,
       [],
     );
-  addSignOptions(addTimestampServerOption(command)).action(
-    async (modelPath: string, options: SignCertificateOptions) => {
-      const { runSign } = await import('../actions/sign.js');
-      await runSign(modelPath, options, (config) =>
-        config.useCertificateSigner({
-          privateKey: options.privateKey,
-          signingCertificate: options.signingCertificate,
-          certificateChain: options.certificateChain,
-          ...timestampServers(options),
-          ...(options.password !== undefined ? { password: options.password } : {}),
-        }),
-      );
-    },
-  );
+  addTimestampServerOption(command);
+  addSignOptions(command).action(async (modelPath: string, options: SignCertificateOptions) => {
+    const { runSign } = await import('../actions/sign.js');
+    await runSign(modelPath, options, (config) =>
+      config.useCertificateSigner({
+        privateKey: options.privateKey,
+        signingCertificate: options.signingCertificate,
+        certificateChain: options.certificateChain,
+        ...timestampServers(options),
+        ...(options.password !== undefined ? { password: options.password } : {}),
+      }),
+    );
+  });
 }

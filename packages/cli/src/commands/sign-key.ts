@@ -38,16 +38,15 @@ export function registerSignKey({ sign }: CommandGroups): void {
     .description('Sign a model with an elliptic curve private key (P-256, P-384 or P-521).')
     .requiredOption('--private-key <path>', 'PEM private key (PKCS#8 or SEC1, optionally encrypted)')
     .option('--password <password>', 'password of an encrypted private key');
-  addImageSignOptions(addSignOptions(addTimestampServerOption(command))).action(
-    async (modelPath: string, options: SignKeyOptions) => {
-      const configure = (config: Config) =>
-        config.useEllipticKeySigner({
-          privateKey: options.privateKey,
-          ...timestampServers(options),
-          ...(options.password !== undefined ? { password: options.password } : {}),
-        });
-      const { signTarget } = await import('../actions/sign.js');
-      await signTarget(modelPath, options, configure);
-    },
-  );
+  addTimestampServerOption(command);
+  addImageSignOptions(addSignOptions(command)).action(async (modelPath: string, options: SignKeyOptions) => {
+    const configure = (config: Config) =>
+      config.useEllipticKeySigner({
+        privateKey: options.privateKey,
+        ...timestampServers(options),
+        ...(options.password !== undefined ? { password: options.password } : {}),
+      });
+    const { signTarget } = await import('../actions/sign.js');
+    await signTarget(modelPath, options, configure);
+  });
 }

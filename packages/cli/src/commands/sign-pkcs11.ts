@@ -63,14 +63,13 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
   const key = sign
     .command('pkcs11-key')
     .description('Sign a model with an EC key on a PKCS #11 token (verify with `verify key`).');
-  addSignOptions(addTimestampServerOption(addUriOption(key))).action(
-    async (modelPath: string, options: Pkcs11KeyOptions) => {
-      const { runSign } = await import('../actions/sign.js');
-      await runSign(modelPath, options, (config) =>
-        config.usePkcs11Signer({ uri: options.pkcs11Uri, ...timestampServers(options) }),
-      );
-    },
-  );
+  addTimestampServerOption(key);
+  addSignOptions(addUriOption(key)).action(async (modelPath: string, options: Pkcs11KeyOptions) => {
+    const { runSign } = await import('../actions/sign.js');
+    await runSign(modelPath, options, (config) =>
+      config.usePkcs11Signer({ uri: options.pkcs11Uri, ...timestampServers(options) }),
+    );
+  });
 
   const certificate = sign
     .command('pkcs11-certificate')
@@ -89,17 +88,16 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
         .argParser(collect)
         .default([]),
     );
-  addSignOptions(addTimestampServerOption(certificate)).action(
-    async (modelPath: string, options: Pkcs11CertificateOptions) => {
-      const { runSign } = await import('../actions/sign.js');
-      await runSign(modelPath, options, (config) =>
-        config.usePkcs11CertificateSigner({
-          uri: options.pkcs11Uri,
-          signingCertificate: options.signingCertificate,
-          certificateChain: options.certificateChain,
-          ...timestampServers(options),
-        }),
-      );
-    },
-  );
+  addTimestampServerOption(certificate);
+  addSignOptions(certificate).action(async (modelPath: string, options: Pkcs11CertificateOptions) => {
+    const { runSign } = await import('../actions/sign.js');
+    await runSign(modelPath, options, (config) =>
+      config.usePkcs11CertificateSigner({
+        uri: options.pkcs11Uri,
+        signingCertificate: options.signingCertificate,
+        certificateChain: options.certificateChain,
+        ...timestampServers(options),
+      }),
+    );
+  });
 }

@@ -40,24 +40,23 @@ export function registerVerifyCertificate({ verify }: CommandGroups): void {
       "validate the chain at the leaf's notBefore, as the Python tool does, so expired certificates pass",
       false,
     );
-  addVerifyOptions(addTimestampVerifyOptions(command)).action(
-    async (modelPath: string, options: VerifyCertificateOptions) => {
-      if (options.certificateChain.length === 0) {
-        throw new UsageError(
-          "Missing option '--certificate-chain': give the trusted root certificate(s); there is no implicit WebPKI trust.",
-        );
-      }
-      const trust = timestampAuthorities(options);
-      const { runVerify } = await import('../actions/verify.js');
-      await runVerify(modelPath, options, (config) =>
-        config.useCertificateVerifier({
-          certificateChain: options.certificateChain,
-          allowExpiredCertificates: options.allowExpiredCertificates,
-          logFingerprints: options.logFingerprints,
-          ...trust,
-          log: (line) => logger.info(line),
-        }),
+  addTimestampVerifyOptions(command);
+  addVerifyOptions(command).action(async (modelPath: string, options: VerifyCertificateOptions) => {
+    if (options.certificateChain.length === 0) {
+      throw new UsageError(
+        "Missing option '--certificate-chain': give the trusted root certificate(s); there is no implicit WebPKI trust.",
       );
-    },
-  );
+    }
+    const trust = timestampAuthorities(options);
+    const { runVerify } = await import('../actions/verify.js');
+    await runVerify(modelPath, options, (config) =>
+      config.useCertificateVerifier({
+        certificateChain: options.certificateChain,
+        allowExpiredCertificates: options.allowExpiredCertificates,
+        logFingerprints: options.logFingerprints,
+        ...trust,
+        log: (line) => logger.info(line),
+      }),
+    );
+  });
 }

@@ -40,7 +40,8 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
     .command('key')
     .description('Verify a model signed with an elliptic curve key.')
     .requiredOption('--public-key <path>', 'PEM public key of the signer');
-  addImageVerifyOptions(addVerifyOptions(addTimestampVerifyOptions(command))).action(
+  addTimestampVerifyOptions(command);
+  addImageVerifyOptions(addVerifyOptions(command)).action(
     async (modelPath: string, options: VerifyKeyOptions) => {
       const trust = timestampAuthorities(options);
       const configure = (config: Config) =>
