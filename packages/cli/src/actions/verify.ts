@@ -5,6 +5,7 @@ import type { VerifyOptions } from '../commands/verify-key.js';
 import { absolute } from '../common.js';
 import { emit, failWith } from '../output.js';
 import { detectTarget } from '../target.js';
+import { timestampJson, timestampLines } from './timestamp-report.js';
 import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
@@ -43,26 +44,8 @@ export async function runVerify(
     digest: `sha256:${result.manifest.rootDigestHex()}`,
     files: result.files,
     warnings: result.warnings,
-    ...(result.timestamps.length ? { timestamps: timestampJson(result) } : {}),
+    ...timestampJson(result),
   });
-}
-
-/** One info line per RFC 3161 timestamp of the bundle. */
-function timestampLines(result: VerificationResult): string[] {
-  return result.timestamps.map((t, i) => {
-    const when = t.time ? t.time.toISOString() : 'unreadable';
-    const from = t.authority ? ` by '${t.authority}'` : '';
-    const trust = t.verified ? 'verified' : 'not verified: no --timestamp-authority given';
-    return `Timestamp ${i + 1}: ${when}${from} (${trust})`;
-  });
-}
-
-function timestampJson(result: VerificationResult) {
-  return result.timestamps.map((t) => ({
-    time: t.time?.toISOString() ?? null,
-    authority: t.authority ?? null,
-    verified: t.verified,
-  }));
 }
 
 /**
