@@ -26,9 +26,19 @@ export async function opensslRoot(dir: string, subject: string): Promise<void> {
   ]);
 }
 
-/** Makes the P-256 key `<name>.key` and its certificate request `<name>.csr` for `subject`. */
-export async function opensslRequest(dir: string, name: string, subject: string): Promise<void> {
-  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
+/** Makes the key `<name>.key` (P-256, or RSA 2048) and its certificate request `<name>.csr` for `subject`. */
+export async function opensslRequest(
+  dir: string,
+  name: string,
+  subject: string,
+  key: 'p256' | 'rsa' = 'p256',
+): Promise<void> {
+  await openssl(
+    dir,
+    key === 'rsa'
+      ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`]
+      : ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`],
+  );
   await openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
 }
 

@@ -61,12 +61,17 @@ ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 `;
 
-/** Makes a root CA and a TSA certificate of `kind` with openssl in `dir/<name>`. */
-export async function makeTsaPki(dir: string, name: string, kind: TsaKind = 'valid'): Promise<TsaPki> {
+/** Makes a root CA and a TSA certificate of `kind` (its key P-256 or RSA) with openssl in `dir/<name>`. */
+export async function makeTsaPki(
+  dir: string,
+  name: string,
+  kind: TsaKind = 'valid',
+  key: 'p256' | 'rsa' = 'p256',
+): Promise<TsaPki> {
   const home = path.join(dir, name.replace(/[^A-Za-z0-9_-]/g, '_'));
   mkdirSync(home, { recursive: true });
   await opensslRoot(home, `/CN=${name} Root`);
-  await opensslRequest(home, 'tsa', `/CN=${name} TSA`);
+  await opensslRequest(home, 'tsa', `/CN=${name} TSA`, key);
   const tsa = { csr: 'tsa.csr', extensions: TSA_EXTENSIONS(true), serial: 2 };
   // The certificate `openssl ts` signs with; 'no-eku' tokens are re-signed with an EKU-less one, and
   // `openssl x509` of OpenSSL 3.0 cannot set the past dates of 'expired' (`openssl ca` can).

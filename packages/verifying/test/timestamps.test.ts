@@ -31,8 +31,9 @@ beforeAll(async () => {
     ['noeku', 'no-eku'],
     ['expired', 'expired'],
     ['noess', 'no-ess'],
+    ['rsa', 'valid'],
   ] as const) {
-    authorities[name] = await makeTsaPki(work, name, kind);
+    authorities[name] = await makeTsaPki(work, name, kind, name === 'rsa' ? 'rsa' : 'p256');
     servers[name] = await startTsa(authorities[name] as TsaPki);
   }
 }, 60_000);
@@ -215,6 +216,18 @@ describe('verifying RFC 3161 timestamps', () => {
     expect(result.timestamps.map((t) => Math.floor((t.time as Date).getTime() / 1000))).toEqual(
       expected.map((d) => d.getTime() / 1000),
     );
+  });
+
+  it('verifies a token an RSA authority signed (openssl accepts it too)', async () => {
+    const { model, signature, publicKey, bundle } = await keySigned(['rsa']);
+    const token = tokensOf(bundle)[0] as Buffer;
+    expect(await opensslVerifyTimestamp(work, token, signatureOf(bundle), root('rsa'))).toContain(
+      'Verification: OK',
+    );
+    const result = await new Config()
+      .useEllipticKeyVerifier({ publicKey, timestampAuthorities: [chain('rsa')] })
+      .verify(model, signature);
+    expect(result.timestamps.map((t) => [t.authority, t.verified])).toEqual([['CN=rsa TSA', true]]);
   });
 
   it('key method without an authority: reports the timestamps as not verified and verifies as before', async () => {
