@@ -22,7 +22,7 @@ describe('the v1.1.0 Sigstore golden timestamp (timestamp.sigstore.dev)', () => 
     const root = JSON.parse(readFileSync(TRUSTED_ROOT, 'utf8'));
     const [leaf, ca] = root.timestampAuthorities[0].certChain.certificates.map(
       (c: { rawBytes: string }) =>
-        `-----BEGIN CERTIFICATE-----\n${c.rawBytes.match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`,
+        `-----BEGIN CERTIFICATE-----\n${(c.rawBytes.match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`,
     );
     writeFileSync(path.join(work, 'tsa.pem'), leaf);
     writeFileSync(path.join(work, 'root.pem'), ca);
