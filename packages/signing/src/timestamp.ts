@@ -99,7 +99,8 @@ export async function requestTimestamp(
   const { pkijs, asn1js } = await load();
   const imprint = createHash('sha256').update(signature).digest();
   const nonce = randomBytes(8);
-  nonce[0] = (nonce[0] as number) & 0x7f; // a positive INTEGER
+  // A positive INTEGER with no leading zero byte, so its DER encoding is the 8 bytes as they are.
+  nonce[0] = ((nonce[0] as number) & 0x7f) | 0x40;
   const request = new pkijs.TimeStampReq({
     version: 1,
     messageImprint: new pkijs.MessageImprint({
