@@ -6,7 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../../../test-support/cli.js';
-import { openssl, opensslIssue, opensslRequest, opensslRoot } from '../../../test-support/openssl-ca.js';
+import {
+  type IssueOptions,
+  openssl,
+  opensslIssue,
+  opensslRequest,
+  opensslRoot,
+} from '../../../test-support/openssl-ca.js';
 import {
   makeTsaPki,
   opensslVerifyTimestamp,
@@ -79,6 +85,31 @@ const verifyKey = (signature: string, ...extra: string[]) =>
     ...['verify', 'key', '--public-key', path.join(work, 'key.pub.pem')],
     ...['--signature', signature, ...extra, model],
   ]);
+
+/** An openssl root CA in `work/<dir>` and its code-signing leaf `leaf.pem` (key `leaf.key`) for `name`. */
+async function signingCa(
+  dir: string,
+  name: string,
+  options: Pick<IssueOptions, 'validity' | 'publicKey'>,
+): Promise<string> {
+  const ca = path.join(work, dir);
+  mkdirSync(ca);
+  await opensslRoot(ca, `/CN=${name} Root`);
+  await opensslRequest(ca, 'leaf', `/CN=${name}`);
+  await opensslIssue(ca, {
+    ...options,
+    csr: 'leaf.csr',
+    out: 'leaf.pem',
+    serial: 0x20,
+    extensions: [
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=codeSigning',
+      'subjectKeyIdentifier=hash',
+      'authorityKeyIdentifier=keyid',
+    ],
+  });
+  return ca;
+}
 
 function succeeded(result: CliResult): void {
   expect(result.stderr).toBe('');
@@ -154,20 +185,7 @@ describe('model-signing sign/verify with RFC 3161 timestamps', () => {
 
   it('verify certificate: a leaf that expired after signing verifies only at its trusted timestamp', async () => {
     // An openssl CA whose leaf expires a few seconds from now.
-    const ca = path.join(work, 'ca');
-    mkdirSync(ca);
-    await opensslRoot(ca, '/CN=CLI Root');
-    await opensslRequest(ca, 'leaf', '/CN=Short-lived Signer');
-    await opensslIssue(ca, {
-      csr: 'leaf.csr',
-      out: 'leaf.pem',
-      serial: 0x20,
-      extensions: [
-        'keyUsage=critical,digitalSignature',
-        'extendedKeyUsage=codeSigning',
-        'subjectKeyIdentifier=hash',
-        'authorityKeyIdentifier=keyid',
-      ],
+    const ca = await signingCa('ca', 'Short-lived Signer', {
       validity: { start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 4000) },
     });
     const signature = path.join(work, 'cert.sig');
@@ -234,22 +252,7 @@ describe.skipIf(skipReason !== undefined)(
         expect(verified.stdout).toMatch(TIMESTAMP_LINE(1, 'alpha', 'verified'));
 
         // pkcs11-certificate: an openssl CA certifies the token's key.
-        const ca = path.join(work, 'p11-ca');
-        mkdirSync(ca);
-        await opensslRoot(ca, '/CN=Token Root');
-        await opensslRequest(ca, 'stand-in', '/CN=Token Signer');
-        await opensslIssue(ca, {
-          csr: 'stand-in.csr',
-          out: 'leaf.pem',
-          serial: 0x30,
-          extensions: [
-            'keyUsage=critical,digitalSignature',
-            'subjectKeyIdentifier=hash',
-            'authorityKeyIdentifier=keyid',
-          ],
-          validity: { days: 10 },
-          publicKey: pub,
-        });
+        const ca = await signingCa('p11-ca', 'Token Signer', { validity: { days: 10 }, publicKey: pub });
         const certSignature = path.join(work, 'p11-cert.sig');
         succeeded(
           await runCli([
