@@ -18,6 +18,8 @@ export type SigningErrorCode =
   | 'EMPTY_MODEL'
   /** The signer failed while signing. */
   | 'SIGN_ERROR'
+  /** A time-stamp authority failed, refused or answered something unusable. */
+  | 'TIMESTAMP_ERROR'
   /** The configuration is incomplete or contradictory. */
   | 'CONFIG_ERROR'
   /** A signing method that this build does not include. */

@@ -2,20 +2,41 @@ import { X509Certificate } from 'node:crypto';
 import { pae, publicKeyHint, SigningError } from '@model-signing/core';
 import { STATEMENT_PAYLOAD_TYPE } from '@model-signing/manifest';
 import type { BundleJson, EcdsaKeySigner, ModelSigner } from './signer.js';
+import { checkTimestampServers, type TimestampOptions, timestampSignature } from './timestamp.js';
 
 /** The bundle media type every method writes (and the only one the key and certificate verifiers accept). */
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
-/** The DSSE envelope of a signed statement, keys in the order the Python tool writes them. */
-async function signedEnvelope(key: EcdsaKeySigner, statement: Uint8Array): Promise<Record<string, unknown>> {
+/**
+ * Signs a statement and builds the bundle around `content` (the verification material's key or chain), keys
+ * in the order the Python tool writes them. With timestamp servers, the DSSE signature bytes are timestamped
+ * (the message imprint Sigstore uses) and the replies follow `tlogEntries`, where Sigstore bundles keep them;
+ * the Python reader accepts that field and ignores it for these methods.
+ */
+async function signedBundle(
+  key: EcdsaKeySigner,
+  statement: Uint8Array,
+  content: Record<string, unknown>,
+  timestamps: TimestampOptions,
+): Promise<BundleJson> {
   const signature = await key.sign(pae(STATEMENT_PAYLOAD_TYPE, statement));
-  // keyid is "" (not absent, not null) as the Python tool writes it from 1.1.0 on.
+  const material: Record<string, unknown> = { ...content, tlogEntries: [] };
+  if (timestamps.timestampServers?.length) {
+    material.timestampVerificationData = {
+      rfc3161Timestamps: await timestampSignature(signature, timestamps),
+    };
+  }
   return {
-    payload: b64(statement),
-    payloadType: STATEMENT_PAYLOAD_TYPE,
-    signatures: [{ sig: b64(signature), keyid: '' }],
+    mediaType: BUNDLE_MEDIA_TYPE,
+    verificationMaterial: material,
+    // keyid is "" (not absent, not null) as the Python tool writes it from 1.1.0 on.
+    dsseEnvelope: {
+      payload: b64(statement),
+      payloadType: STATEMENT_PAYLOAD_TYPE,
+      signatures: [{ sig: b64(signature), keyid: '' }],
+    },
   };
 }
 
@@ -27,16 +48,13 @@ async function signedEnvelope(key: EcdsaKeySigner, statement: Uint8Array): Promi
  * A signer that writes key bundles: `verificationMaterial.publicKey.hint` (SHA-256 of the public key's PEM
  * text), `tlogEntries: []`, one signature with `keyid: ""`.
  */
-export function createKeyBundleSigner(key: EcdsaKeySigner): ModelSigner {
+export function createKeyBundleSigner(key: EcdsaKeySigner, timestamps: TimestampOptions = {}): ModelSigner {
+  checkTimestampServers(timestamps.timestampServers ?? []);
   const hint = publicKeyHint(key.publicKeySpki);
   return {
     method: 'key',
     async sign(statement: Uint8Array): Promise<BundleJson> {
-      return {
-        mediaType: BUNDLE_MEDIA_TYPE,
-        verificationMaterial: { publicKey: { hint }, tlogEntries: [] },
-        dsseEnvelope: await signedEnvelope(key, statement),
-      };
+      return signedBundle(key, statement, { publicKey: { hint } }, timestamps);
     },
     async close(): Promise<void> {
       await key.close?.();
@@ -53,7 +71,9 @@ export function createCertificateBundleSigner(
   key: EcdsaKeySigner,
   leafDer: Uint8Array,
   chainDer: readonly Uint8Array[],
+  timestamps: TimestampOptions = {},
 ): ModelSigner {
+  checkTimestampServers(timestamps.timestampServers ?? []);
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(leafDer);
@@ -77,11 +97,7 @@ export function createCertificateBundleSigner(
   return {
     method: 'certificate',
     async sign(statement: Uint8Array): Promise<BundleJson> {
-      return {
-        mediaType: BUNDLE_MEDIA_TYPE,
-        verificationMaterial: { x509CertificateChain: { certificates }, tlogEntries: [] },
-        dsseEnvelope: await signedEnvelope(key, statement),
-      };
+      return signedBundle(key, statement, { x509CertificateChain: { certificates } }, timestamps);
     },
     async close(): Promise<void> {
       await key.close?.();

@@ -20,10 +20,11 @@ import {
 import { signStatement } from './sign-statement.js';
 import type { BundleJson, ModelSigner, SigningMethod } from './signer.js';
 import { createSigstoreSigner, type SigstoreSignerOptions } from './sigstore/index.js';
+import type { TimestampOptions } from './timestamp.js';
 import { checkWritable, writeAtomically } from './write.js';
 
-/** Options of {@link Config.useEllipticKeySigner}. */
-export interface EllipticKeySignerOptions {
+/** Options of {@link Config.useEllipticKeySigner}; `timestampServers` adds RFC 3161 timestamps. */
+export interface EllipticKeySignerOptions extends TimestampOptions {
   /** The EC private key: a PEM file path or the PEM contents. */
   privateKey: PemInput;
   /** The password of an encrypted PEM key. */
@@ -76,7 +77,7 @@ export class Config {
   /** Sign with an EC private key (P-256, P-384, P-521); the bundle carries the public key hint. */
   useEllipticKeySigner(options: EllipticKeySignerOptions): this {
     const key = createEcdsaKeySigner(loadEcPrivateKey(options.privateKey, options.password));
-    const signer = createKeyBundleSigner(key);
+    const signer = createKeyBundleSigner(key, options);
     this.#signer = async () => signer;
     return this;
   }
@@ -88,7 +89,7 @@ export class Config {
     const chain = (options.certificateChain ?? []).flatMap((file) =>
       readCertificates(file, 'certificate chain'),
     );
-    const signer = createCertificateBundleSigner(key, leaf, chain);
+    const signer = createCertificateBundleSigner(key, leaf, chain, options);
     this.#signer = async () => signer;
     return this;
   }

@@ -54,3 +54,10 @@ export {
   STALE_TEMP_AGE_MS,
   writeAtomically,
 } from './write.js';
+export {
+  checkTimestampServers,
+  type Rfc3161TimestampJson,
+  requestTimestamp,
+  type TimestampOptions,
+  timestampSignature,
+} from './timestamp.js';

@@ -15,9 +15,13 @@ import {
 import type { Pkcs11Error } from '@model-signing/pkcs11';
 import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
 import type { EcdsaKeySigner, ModelSigner } from './signer.js';
+import { checkTimestampServers, type TimestampOptions } from './timestamp.js';
 
-/** Where the PKCS #11 key lives: an RFC 7512 `pkcs11:` URI and optional module search directories. */
-export interface Pkcs11SignerOptions {
+/**
+ * Where the PKCS #11 key lives: an RFC 7512 `pkcs11:` URI and optional module search directories;
+ * `timestampServers` adds RFC 3161 timestamps.
+ */
+export interface Pkcs11SignerOptions extends TimestampOptions {
   /**
    * The RFC 7512 URI of the key: `token` and/or `slot-id`, `object` and/or `id`, `pin-value` or
    * `pin-source`, `module-path` or `module-name`.
@@ -122,9 +126,10 @@ function withTokenErrors(key: EcdsaKeySigner): EcdsaKeySigner {
  * @throws {@link SigningError} `NOT_AVAILABLE` without `@model-signing/pkcs11`; token errors keep their message.
  */
 export async function createPkcs11Signer(options: Pkcs11SignerOptions): Promise<ModelSigner> {
+  checkTimestampServers(options.timestampServers ?? []);
   const pkcs11 = await loadPkcs11();
   const key = withTokenErrors(await openKey(pkcs11, options));
-  return { ...createKeyBundleSigner(key), method: 'pkcs11-key' };
+  return { ...createKeyBundleSigner(key, options), method: 'pkcs11-key' };
 }
 
 /**
@@ -136,6 +141,7 @@ export async function createPkcs11Signer(options: Pkcs11SignerOptions): Promise<
 export async function createPkcs11CertificateSigner(
   options: Pkcs11CertificateSignerOptions,
 ): Promise<ModelSigner> {
+  checkTimestampServers(options.timestampServers ?? []);
   const leaf = readSingleCertificate(options.signingCertificate);
   const chain = (options.certificateChain ?? []).flatMap((input) =>
     readCertificates(input, 'certificate chain'),
@@ -143,7 +149,7 @@ export async function createPkcs11CertificateSigner(
   const pkcs11 = await loadPkcs11();
   const key = withTokenErrors(await openKey(pkcs11, options));
   try {
-    return { ...createCertificateBundleSigner(key, leaf, chain), method: 'pkcs11-certificate' };
+    return { ...createCertificateBundleSigner(key, leaf, chain, options), method: 'pkcs11-certificate' };
   } catch (error) {
     await key.close?.();
     throw error;

@@ -394,3 +394,40 @@ describe('wrong passwords on a legacy encrypted key', () => {
     expect([...codes]).toEqual(['BAD_PASSWORD']);
   });
 });
+
+describe('sign with RFC 3161 timestamps', () => {
+  it('writes key and certificate bundles with timestamps that validate against the OMS schema', async () => {
+    const { makeTsaPki, startTsa } = await import('../../../test-support/tsa/index.js');
+    const dir = temp();
+    const tsa = await startTsa(await makeTsaPki(dir, 'schema'));
+    try {
+      const model = writeModel(dir, { 'a.bin': 'hello' });
+      const keyBundle = await new Config()
+        .useEllipticKeySigner({ privateKey: path.join(KEYS, 'signing-key.pem'), timestampServers: [tsa.url] })
+        .signToBundle(model);
+      const certificateBundle = await new Config()
+        .useCertificateSigner({
+          privateKey: path.join(KEYS, 'signing-key.pem'),
+          signingCertificate: path.join(KEYS, 'signing-key-cert.pem'),
+          certificateChain: [path.join(KEYS, 'int-ca-cert.pem')],
+          timestampServers: [tsa.url, tsa.url],
+        })
+        .signToBundle(model);
+      const { bundle: validateBundle } = schemaValidator();
+      for (const [bundle, count] of [
+        [keyBundle, 1],
+        [certificateBundle, 2],
+      ] as const) {
+        const material = bundle.verificationMaterial as Record<string, unknown>;
+        // Sigstore's layout: the timestamps follow tlogEntries.
+        expect(Object.keys(material).slice(1)).toEqual(['tlogEntries', 'timestampVerificationData']);
+        expect(
+          (material.timestampVerificationData as { rfc3161Timestamps: unknown[] }).rfc3161Timestamps,
+        ).toHaveLength(count);
+        expect(validateBundle?.(bundle), JSON.stringify(validateBundle?.errors)).toBe(true);
+      }
+    } finally {
+      await tsa.close();
+    }
+  });
+});

@@ -12,10 +12,11 @@ import { verifyDsseSignature } from './dsse.js';
 import { VerificationError } from './errors.js';
 import { asVerificationError } from './keys.js';
 import { requireKeyBundleMediaType, requireMethod } from './method.js';
+import { checkTimestamps, loadTimestampTrust, type TimestampVerifierOptions } from './timestamps.js';
 import type { BundleVerifier, VerifiedPayload } from './verifier.js';
 
 /** Options of {@link createCertificateVerifier}. */
-export interface CertificateVerifierOptions {
+export interface CertificateVerifierOptions extends TimestampVerifierOptions {
   /** Trust anchors: PEM files (paths or contents); every certificate in them is trusted. At least one. */
   certificateChain: readonly PemInput[];
   /**
@@ -33,8 +34,9 @@ export interface CertificateVerifierOptions {
 
 /**
  * A verifier for certificate bundles: the leaf must chain, through the bundle's other certificates, to a
- * self-signed trust anchor; every certificate must be valid now; the leaf must be allowed to sign; the DSSE
- * signature must verify with the leaf key (falling back to the v0.2.0 PAE with SHA-256).
+ * self-signed trust anchor; every certificate must be valid now — or, with trusted timestamp authorities, at
+ * the earliest verified RFC 3161 timestamp; the leaf must be allowed to sign; the DSSE signature must verify
+ * with the leaf key (falling back to the v0.2.0 PAE with SHA-256).
  */
 export function createCertificateVerifier(options: CertificateVerifierOptions): BundleVerifier {
   if (options.certificateChain.length === 0) {
@@ -50,6 +52,7 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
       parseCertificate(der, `Trusted certificate ${j + 1} of chain file ${i + 1}`),
     ),
   );
+  const timestampTrust = loadTimestampTrust(options);
   if (options.logFingerprints) {
     for (const anchor of anchors) log(`[  init  ] sha256 Fingerprint: ${fingerprint(anchor)}`);
   }
@@ -67,8 +70,29 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
       }
       const [leaf, ...intermediates] = certificates as [ChainCertificate, ...ChainCertificate[]];
       const path = buildPath(leaf, intermediates, anchors);
-      const time = options.allowExpiredCertificates ? leaf.cert.notBefore : (options.now?.() ?? new Date());
-      validatePath(path, time);
+      const timestamps = await checkTimestamps(bundle, timestampTrust);
+      // A verified timestamp proves the signature existed then, so the chain only had to be valid then.
+      const time =
+        timestamps.earliest ??
+        (options.allowExpiredCertificates ? leaf.cert.notBefore : (options.now?.() ?? new Date()));
+      try {
+        validatePath(path, time);
+      } catch (error) {
+        // Name the way out when the chain is only out of date and the bundle has timestamps.
+        const untrustedStamps = timestamps.reports.length > 0 && !timestampTrust;
+        if (
+          error instanceof VerificationError &&
+          untrustedStamps &&
+          /has expired|not yet valid/.test(error.message)
+        ) {
+          throw new VerificationError(
+            error.code,
+            `${error.message}; the signature's ${timestamps.reports.length} timestamp(s) are not trusted without --timestamp-authority`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       const warnings = checkLeafUsage(leaf);
       const key = leaf.node.publicKey;
       asVerificationError(() =>
@@ -79,7 +103,12 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
           `the key of the signing certificate '${leaf.cert.subject}'`,
         ),
       );
-      return { payloadType: bundle.envelope.payloadType, payload: bundle.envelope.payload, warnings };
+      return {
+        payloadType: bundle.envelope.payloadType,
+        payload: bundle.envelope.payload,
+        warnings,
+        timestamps: timestamps.reports,
+      };
     },
   };
 }

@@ -55,12 +55,15 @@ function untrusted(message: string): never {
 const label = (c: ChainCertificate) =>
   `'${c.cert.subject || '(empty subject)'}' (serial ${c.cert.serialNumber})`;
 
-/** True when `issuer` issued `subject`: names match, key identifiers (when both present) match, signature verifies. */
-function issued(issuer: ChainCertificate, subject: ChainCertificate): boolean {
+/** Cheap checks before a signature check: names match and key identifiers (when both present) match. */
+function mayHaveIssued(issuer: ChainCertificate, subject: ChainCertificate): boolean {
   if (issuer.node.subject !== subject.node.issuer) return false;
   const aki = subject.cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
   const ski = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  if (aki && ski && aki.toLowerCase() !== ski.toLowerCase()) return false;
+  return !(aki && ski && aki.toLowerCase() !== ski.toLowerCase());
+}
+
+function signatureVerifies(issuer: ChainCertificate, subject: ChainCertificate): boolean {
   try {
     return subject.node.verify(issuer.node.publicKey);
   } catch {
@@ -68,29 +71,103 @@ function issued(issuer: ChainCertificate, subject: ChainCertificate): boolean {
   }
 }
 
-function selfSigned(c: ChainCertificate): boolean {
-  return issued(c, c);
+const MAX_DEPTH = 10;
+
+/** The work a path search may do; a bundle that needs more is refused before any other check. */
+export interface PathSearchLimits {
+  /** Issuer candidates (same name, matching key identifiers) allowed for one certificate. */
+  readonly candidatesPerStep: number;
+  /** Issuer checks (a candidate tried below a certificate, memoised or not) in one search. */
+  readonly issuerChecks: number;
 }
 
-const MAX_DEPTH = 10;
+/** The default {@link PathSearchLimits}: far above any honest chain, far below what hangs a verifier. */
+export const PATH_SEARCH_LIMITS: PathSearchLimits = { candidatesPerStep: 64, issuerChecks: 1000 };
+
+/** Counters a path search fills in; tests read them to bound the work without timing it. */
+export interface PathSearchStats {
+  /** Signature verifications done (each (child, candidate) pair is verified at most once). */
+  signatureChecks: number;
+  /** Issuer checks done, memoised ones included. */
+  issuerChecks: number;
+}
+
+/** Options of {@link buildPath}. */
+export interface BuildPathOptions {
+  /** The work limits (default {@link PATH_SEARCH_LIMITS}). */
+  readonly limits?: PathSearchLimits;
+  /** Filled in with the work done. */
+  readonly stats?: PathSearchStats;
+  /** Names the leaf in the error when no path exists (default: the signing certificate). */
+  readonly what?: string;
+  /** Names the trust anchors' option in the error when no path exists. */
+  readonly anchorsOption?: string;
+}
 
 /**
  * Builds a path from `leaf` to a self-signed certificate in `anchors`, through `intermediates` (untrusted),
  * matching issuers by name, key identifiers and signature — never by name alone: the Python test leaf has
  * the same subject as its issuer. Returns the path leaf first, anchor last.
+ *
+ * The search is bounded: each (child, candidate) signature is verified once, a certificate may have at most
+ * `candidatesPerStep` candidate issuers and a search at most `issuerChecks` issuer checks. Certificates that
+ * share one name and key otherwise make every ordering of them a path to try.
  */
 export function buildPath(
   leaf: ChainCertificate,
   intermediates: readonly ChainCertificate[],
   anchors: readonly ChainCertificate[],
+  options: BuildPathOptions = {},
 ): ChainCertificate[] {
+  const limits = options.limits ?? PATH_SEARCH_LIMITS;
+  const stats = options.stats ?? { signatureChecks: 0, issuerChecks: 0 };
+  const bundleCount = intermediates.length + 1;
+  const exceeded = (what: string): never =>
+    untrusted(
+      `Certificate path search exceeded ${what} in the bundle's ${bundleCount} certificates; the bundle holds too many certificates with the same name: re-sign with only the leaf and its own chain`,
+    );
+  // Candidates by subject, each DER once; trust anchors first, so a bundle cannot lengthen the path with its
+  // own copies of them.
+  const hex = (c: ChainCertificate) => Buffer.from(c.der).toString('hex');
+  const anchorDers = new Set(anchors.map(hex));
+  const seen = new Set<string>();
+  const bySubject = new Map<string, ChainCertificate[]>();
+  for (const c of [...anchors, ...intermediates]) {
+    const der = hex(c);
+    if (seen.has(der)) continue;
+    seen.add(der);
+    const list = bySubject.get(c.node.subject);
+    if (list) list.push(c);
+    else bySubject.set(c.node.subject, [c]);
+  }
+  const verified = new Map<ChainCertificate, Map<ChainCertificate, boolean>>();
+  const issued = (issuer: ChainCertificate, subject: ChainCertificate): boolean => {
+    let row = verified.get(subject);
+    if (!row) {
+      row = new Map();
+      verified.set(subject, row);
+    }
+    let ok = row.get(issuer);
+    if (ok === undefined) {
+      stats.signatureChecks++;
+      ok = signatureVerifies(issuer, subject);
+      row.set(issuer, ok);
+    }
+    return ok;
+  };
+  const isAnchor = (c: ChainCertificate) => anchorDers.has(hex(c)) && mayHaveIssued(c, c) && issued(c, c);
   const search = (path: ChainCertificate[]): ChainCertificate[] | undefined => {
     const current = path[path.length - 1] as ChainCertificate;
-    if (anchors.some((a) => sameDer(a, current)) && selfSigned(current)) return path;
+    if (isAnchor(current)) return path;
     if (path.length > MAX_DEPTH) return undefined;
-    // Trust anchors first, so a bundle cannot lengthen the path with its own copies.
-    for (const candidate of [...anchors, ...intermediates]) {
-      if (path.some((c) => sameDer(c, candidate))) continue;
+    const candidates = (bySubject.get(current.node.issuer) ?? []).filter(
+      (c) => !path.some((p) => sameDer(p, c)) && mayHaveIssued(c, current),
+    );
+    if (candidates.length > limits.candidatesPerStep) {
+      exceeded(`${limits.candidatesPerStep} candidate issuers for ${label(current)}`);
+    }
+    for (const candidate of candidates) {
+      if (++stats.issuerChecks > limits.issuerChecks) exceeded(`${limits.issuerChecks} issuer checks`);
       if (!issued(candidate, current)) continue;
       const found = search([...path, candidate]);
       if (found) return found;
@@ -100,7 +177,7 @@ export function buildPath(
   const path = search([leaf]);
   if (!path) {
     untrusted(
-      `The signing certificate ${label(leaf)} does not chain to a trusted root given with the certificate chain option (unable to get local issuer certificate)`,
+      `The ${options.what ?? 'signing certificate'} ${label(leaf)} does not chain to a trusted root given with ${options.anchorsOption ?? 'the certificate chain option'} (unable to get local issuer certificate)`,
     );
   }
   return path;

@@ -14,6 +14,7 @@ import {
   signedStatement,
 } from './pipeline.js';
 import { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+import type { TimestampReport } from './timestamps.js';
 import type { BundleVerifier, VerificationMethod } from './verifier.js';
 
 /** Per-call options of {@link Config.verify}. */
@@ -34,6 +35,8 @@ export interface VerificationResult {
   readonly files: readonly string[];
   /** Non-fatal findings (an old bundle format, absent key usage extensions). */
   readonly warnings: readonly string[];
+  /** The bundle's RFC 3161 timestamps (key and certificate methods): verified, or only reported. */
+  readonly timestamps: readonly TimestampReport[];
 }
 
 /** Options of {@link Config.setIgnoredPaths}. */
@@ -195,6 +198,7 @@ export class Config {
       signedModelName: expected.modelName,
       files: expected.names(),
       warnings: verified.warnings ?? [],
+      timestamps: verified.timestamps ?? [],
     };
   }
 }

@@ -23,11 +23,15 @@ export {
 } from './bundle.js';
 export { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
 export {
+  type BuildPathOptions,
   buildPath,
   type ChainCertificate,
   checkLeafUsage,
   EKU_CODE_SIGNING,
   fingerprint,
+  PATH_SEARCH_LIMITS,
+  type PathSearchLimits,
+  type PathSearchStats,
   parseCertificate,
   validatePath,
 } from './chain.js';
@@ -58,4 +62,14 @@ export {
   signedStatement,
 } from './pipeline.js';
 export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+export {
+  bundleTimestamps,
+  checkTimestamps,
+  loadTimestampTrust,
+  type TimestampAnchor,
+  type TimestampOutcome,
+  type TimestampReport,
+  type TimestampTrust,
+  type TimestampVerifierOptions,
+} from './timestamps.js';
 export type { BundleVerifier, VerificationMethod, VerifiedPayload } from './verifier.js';

@@ -5,6 +5,7 @@ import { verifyDsseSignature } from './dsse.js';
 import { VerificationError } from './errors.js';
 import { loadPublicKey } from './keys.js';
 import { requireKeyBundleMediaType, requireMethod } from './method.js';
+import { checkTimestamps, loadTimestampTrust, type TimestampVerifierOptions } from './timestamps.js';
 import type { BundleVerifier, VerifiedPayload } from './verifier.js';
 
 /** The warning the Python tool prints for key bundles older than v1.1.0 (they carry no key hint). */
@@ -12,18 +13,20 @@ export const OLD_KEY_FORMAT_WARNING =
   "WARNING: This model's signature uses an older verification material format. Please re-sign with an updated signer to use a public key identifier hash.";
 
 /** Options of {@link createKeyVerifier}. */
-export interface KeyVerifierOptions {
+export interface KeyVerifierOptions extends TimestampVerifierOptions {
   /** The EC public key: a PEM file path or the PEM contents. */
   publicKey: PemInput;
 }
 
 /**
  * A verifier for key bundles: the bundle's key hint must name `publicKey` (when present), and the DSSE
- * signature must verify with it (falling back to the v0.2.0 PAE with the curve hash).
+ * signature must verify with it (falling back to the v0.2.0 PAE with the curve hash); with trusted timestamp
+ * authorities, its RFC 3161 timestamps must verify too.
  */
 export function createKeyVerifier(options: KeyVerifierOptions): BundleVerifier {
   const key: KeyObject = loadPublicKey(options.publicKey);
   const hint = publicKeyHint(spkiDer(key));
+  const timestampTrust = loadTimestampTrust(options);
   return {
     method: 'key',
     async verify(bundle: ParsedBundle): Promise<VerifiedPayload> {
@@ -41,7 +44,14 @@ export function createKeyVerifier(options: KeyVerifierOptions): BundleVerifier {
         warnings.push(OLD_KEY_FORMAT_WARNING);
       }
       verifyDsseSignature(key, bundle.envelope, 'curve', 'the given public key');
-      return { payloadType: bundle.envelope.payloadType, payload: bundle.envelope.payload, warnings };
+      // A key has no validity period: a verified timestamp proves when the signature was made.
+      const timestamps = await checkTimestamps(bundle, timestampTrust);
+      return {
+        payloadType: bundle.envelope.payloadType,
+        payload: bundle.envelope.payload,
+        warnings,
+        timestamps: timestamps.reports,
+      };
     },
   };
 }

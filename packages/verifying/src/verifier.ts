@@ -4,6 +4,7 @@
  * @module
  */
 import type { ParsedBundle } from './bundle.js';
+import type { TimestampReport } from './timestamps.js';
 
 /** The verification methods, named as the CLI names them. */
 export type VerificationMethod = 'sigstore' | 'key' | 'certificate';
@@ -16,6 +17,8 @@ export interface VerifiedPayload {
   readonly payload: Uint8Array;
   /** Non-fatal findings to show the user (for example an old bundle format). */
   readonly warnings?: readonly string[];
+  /** The bundle's RFC 3161 timestamps, verified or only reported. */
+  readonly timestamps?: readonly TimestampReport[];
 }
 
 /** Checks a parsed signature bundle (signature, key or certificate trust, identity) for one method. */

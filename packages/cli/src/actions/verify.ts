@@ -5,6 +5,7 @@ import type { VerifyOptions } from '../commands/verify-key.js';
 import { absolute } from '../common.js';
 import { emit, failWith } from '../output.js';
 import { detectTarget } from '../target.js';
+import { timestampJson, timestampLines } from './timestamp-report.js';
 import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
@@ -34,7 +35,7 @@ export async function runVerify(
       throw asCommandError(error);
     }
   });
-  emit(options.json, [...result.warnings, 'Verification succeeded'], {
+  emit(options.json, [...result.warnings, ...timestampLines(result), 'Verification succeeded'], {
     status: 'success',
     method: result.method,
     modelPath: absolute(modelPath),
@@ -43,6 +44,7 @@ export async function runVerify(
     digest: `sha256:${result.manifest.rootDigestHex()}`,
     files: result.files,
     warnings: result.warnings,
+    ...timestampJson(result),
   });
 }
 

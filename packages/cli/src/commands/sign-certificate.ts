@@ -1,8 +1,13 @@
 import { collect } from '../common.js';
 import { addSignOptions, type SignOptions } from './sign-key.js';
+import {
+  addTimestampServerOption,
+  type TimestampSignCliOptions,
+  timestampServers,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 
-interface SignCertificateOptions extends SignOptions {
+interface SignCertificateOptions extends SignOptions, TimestampSignCliOptions {
   privateKey: string;
   password?: string;
   signingCertificate: string;
@@ -26,6 +31,7 @@ export function registerSignCertificate({ sign }: CommandGroups): void {
       collect,
       [],
     );
+  addTimestampServerOption(command);
   addSignOptions(command).action(async (modelPath: string, options: SignCertificateOptions) => {
     const { runSign } = await import('../actions/sign.js');
     await runSign(modelPath, options, (config) =>
@@ -33,6 +39,7 @@ export function registerSignCertificate({ sign }: CommandGroups): void {
         privateKey: options.privateKey,
         signingCertificate: options.signingCertificate,
         certificateChain: options.certificateChain,
+        ...timestampServers(options),
         ...(options.password !== undefined ? { password: options.password } : {}),
       }),
     );

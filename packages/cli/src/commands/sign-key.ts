@@ -2,6 +2,11 @@ import type { Config } from '@model-signing/signing';
 import type { Command } from 'commander';
 import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
 import { addImageSignOptions, type ImageSignCliOptions } from './image-sign.js';
+import {
+  addTimestampServerOption,
+  type TimestampSignCliOptions,
+  timestampServers,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `sign` method shares. */
@@ -21,7 +26,7 @@ export function addSignOptions(command: Command): Command {
   return addModelOptions(command);
 }
 
-interface SignKeyOptions extends SignOptions, ImageSignCliOptions {
+interface SignKeyOptions extends SignOptions, ImageSignCliOptions, TimestampSignCliOptions {
   privateKey: string;
   password?: string;
 }
@@ -33,10 +38,12 @@ export function registerSignKey({ sign }: CommandGroups): void {
     .description('Sign a model with an elliptic curve private key (P-256, P-384 or P-521).')
     .requiredOption('--private-key <path>', 'PEM private key (PKCS#8 or SEC1, optionally encrypted)')
     .option('--password <password>', 'password of an encrypted private key');
+  addTimestampServerOption(command);
   addImageSignOptions(addSignOptions(command)).action(async (modelPath: string, options: SignKeyOptions) => {
     const configure = (config: Config) =>
       config.useEllipticKeySigner({
         privateKey: options.privateKey,
+        ...timestampServers(options),
         ...(options.password !== undefined ? { password: options.password } : {}),
       });
     const { signTarget } = await import('../actions/sign.js');

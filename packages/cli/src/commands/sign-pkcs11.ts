@@ -8,9 +8,14 @@ import { type Command, Option } from 'commander';
 import { collect } from '../common.js';
 import { UsageError } from '../errors.js';
 import { addSignOptions, type SignOptions } from './sign-key.js';
+import {
+  addTimestampServerOption,
+  type TimestampSignCliOptions,
+  timestampServers,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 
-interface Pkcs11KeyOptions extends SignOptions {
+interface Pkcs11KeyOptions extends SignOptions, TimestampSignCliOptions {
   pkcs11Uri: string;
 }
 
@@ -58,9 +63,12 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
   const key = sign
     .command('pkcs11-key')
     .description('Sign a model with an EC key on a PKCS #11 token (verify with `verify key`).');
+  addTimestampServerOption(key);
   addSignOptions(addUriOption(key)).action(async (modelPath: string, options: Pkcs11KeyOptions) => {
     const { runSign } = await import('../actions/sign.js');
-    await runSign(modelPath, options, (config) => config.usePkcs11Signer({ uri: options.pkcs11Uri }));
+    await runSign(modelPath, options, (config) =>
+      config.usePkcs11Signer({ uri: options.pkcs11Uri, ...timestampServers(options) }),
+    );
   });
 
   const certificate = sign
@@ -80,6 +88,7 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
         .argParser(collect)
         .default([]),
     );
+  addTimestampServerOption(certificate);
   addSignOptions(certificate).action(async (modelPath: string, options: Pkcs11CertificateOptions) => {
     const { runSign } = await import('../actions/sign.js');
     await runSign(modelPath, options, (config) =>
@@ -87,6 +96,7 @@ export function registerSignPkcs11({ sign, verify }: CommandGroups): void {
         uri: options.pkcs11Uri,
         signingCertificate: options.signingCertificate,
         certificateChain: options.certificateChain,
+        ...timestampServers(options),
       }),
     );
   });

@@ -1,10 +1,15 @@
 import { collect } from '../common.js';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
+import {
+  addTimestampVerifyOptions,
+  type TimestampVerifyCliOptions,
+  timestampAuthorities,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 import { addVerifyOptions, type VerifyOptions } from './verify-key.js';
 
-interface VerifyCertificateOptions extends VerifyOptions {
+interface VerifyCertificateOptions extends VerifyOptions, TimestampVerifyCliOptions {
   certificateChain: string[];
   logFingerprints: boolean;
   allowExpiredCertificates: boolean;
@@ -35,18 +40,21 @@ export function registerVerifyCertificate({ verify }: CommandGroups): void {
       "validate the chain at the leaf's notBefore, as the Python tool does, so expired certificates pass",
       false,
     );
+  addTimestampVerifyOptions(command);
   addVerifyOptions(command).action(async (modelPath: string, options: VerifyCertificateOptions) => {
     if (options.certificateChain.length === 0) {
       throw new UsageError(
         "Missing option '--certificate-chain': give the trusted root certificate(s); there is no implicit WebPKI trust.",
       );
     }
+    const trust = timestampAuthorities(options);
     const { runVerify } = await import('../actions/verify.js');
     await runVerify(modelPath, options, (config) =>
       config.useCertificateVerifier({
         certificateChain: options.certificateChain,
         allowExpiredCertificates: options.allowExpiredCertificates,
         logFingerprints: options.logFingerprints,
+        ...trust,
         log: (line) => logger.info(line),
       }),
     );

@@ -2,6 +2,11 @@ import type { Config } from '@model-signing/verifying';
 import type { Command } from 'commander';
 import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
 import { addImageVerifyOptions, type ImageVerifyCliOptions } from './image-verify.js';
+import {
+  addTimestampVerifyOptions,
+  type TimestampVerifyCliOptions,
+  timestampAuthorities,
+} from './timestamp-options.js';
 import type { CommandGroups } from './types.js';
 
 /** Options every `verify` method shares. */
@@ -22,7 +27,10 @@ export function addVerifyOptions(command: Command): Command {
   return addModelOptions(command);
 }
 
-interface VerifyKeyOptions extends VerifyOptions, Omit<ImageVerifyCliOptions, 'signature'> {
+interface VerifyKeyOptions
+  extends VerifyOptions,
+    Omit<ImageVerifyCliOptions, 'signature'>,
+    TimestampVerifyCliOptions {
   publicKey: string;
 }
 
@@ -32,9 +40,12 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
     .command('key')
     .description('Verify a model signed with an elliptic curve key.')
     .requiredOption('--public-key <path>', 'PEM public key of the signer');
+  addTimestampVerifyOptions(command);
   addImageVerifyOptions(addVerifyOptions(command)).action(
     async (modelPath: string, options: VerifyKeyOptions) => {
-      const configure = (config: Config) => config.useEllipticKeyVerifier({ publicKey: options.publicKey });
+      const trust = timestampAuthorities(options);
+      const configure = (config: Config) =>
+        config.useEllipticKeyVerifier({ publicKey: options.publicKey, ...trust });
       const { verifyTarget } = await import('../actions/verify.js');
       await verifyTarget(modelPath, options, configure, ['Signature verified against public key']);
     },
