@@ -6,7 +6,7 @@
 
 import { withSpan } from '@model-signing/core';
 import type { Manifest } from '@model-signing/manifest';
-import * as oci from '@model-signing/oci';
+import type * as oci from '@model-signing/oci';
 import { bundleMethod, readBundle } from './bundle.js';
 import { VerificationError } from './errors.js';
 import { checkPayloadType, compareManifests, expectedManifest } from './pipeline.js';
@@ -53,7 +53,9 @@ export async function verifyImageWith(
     async () => {
       const warnings: string[] = [];
       const { ignorePaths, ignoreGitPaths, ...rest } = options;
-      const result = await oci.verifyImage(ref, {
+      // The registry client (undici, tar-stream) loads only for images, never for a local model.
+      const { verifyImage } = await import('@model-signing/oci');
+      const result = await verifyImage(ref, {
         ...rest,
         localModelOptions: { ignorePaths, ignoreGitPaths, signaturePath: options.signature },
         matchesMethod: (json) => {

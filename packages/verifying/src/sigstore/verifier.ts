@@ -1,10 +1,9 @@
 /**
- * Sigstore keyless verification (`verify sigstore`): the Fulcio certificate chain, SCT, transparency-log entry and
- * timestamps through `@sigstore/verify`, plus what it does not check (exact identity and issuer, the leaf's key
- * usages).
+ * The part of Sigstore verification that needs `@sigstore/verify`: loaded by `createSigstoreVerifier` only when
+ * the Sigstore method is used, so that the other methods never load it.
  * @module
  */
-import { resolveVerificationTrust, type SigstoreTrust, type TufOptions, withSpan } from '@model-signing/core';
+import { type SigstoreTrust, withSpan } from '@model-signing/core';
 import { bundleFromJSON } from '@sigstore/bundle';
 import {
   PolicyError,
@@ -17,44 +16,6 @@ import type { ParsedBundle } from '../bundle.js';
 import { VerificationError, type VerificationErrorCode } from '../errors.js';
 import type { BundleVerifier, VerifiedPayload } from '../verifier.js';
 import { certificateIdentity, identityMismatch, leafUsageProblem } from './identity.js';
-
-/** Options of Sigstore keyless verification (mirrors the Python `use_sigstore_verifier`). */
-export interface SigstoreVerifierOptions {
-  /** The signer identity, compared exactly with the certificate's SAN (email, URI or Sigstore otherName). */
-  identity: string;
-  /** The OIDC issuer, compared exactly with the certificate's issuer extension. */
-  oidcIssuer: string;
-  /** Trust the Sigstore staging instance (through TUF, online). */
-  useStaging?: boolean;
-  /** Trust a private instance bootstrapped with `trust-instance` (through TUF, online). */
-  instance?: string;
-  /** A ClientTrustConfig JSON file whose `trustedRoot` is trusted (wins over `instance` and `useStaging`). */
-  trustConfig?: string;
-  /** TUF cache and network options for `instance` / `useStaging`. */
-  tuf?: TufOptions;
-}
-
-/**
- * Creates a Sigstore verifier. Trust precedence: `trustConfig` > `instance` > `useStaging` > production, whose
- * trusted root is the one embedded in `@sigstore/tuf` (no network access).
- */
-export async function createSigstoreVerifier(options: SigstoreVerifierOptions): Promise<BundleVerifier> {
-  if (!options.identity)
-    throw new VerificationError('CONFIG_ERROR', 'Sigstore verification needs an identity');
-  if (!options.oidcIssuer) {
-    throw new VerificationError(
-      'CONFIG_ERROR',
-      'Sigstore verification needs an OIDC issuer (identity provider)',
-    );
-  }
-  let trust: SigstoreTrust;
-  try {
-    trust = await resolveVerificationTrust(options, options.tuf);
-  } catch (error) {
-    throw new VerificationError('CONFIG_ERROR', (error as Error).message, { cause: error });
-  }
-  return sigstoreVerifierFromTrust(trust, options.identity, options.oidcIssuer);
-}
 
 /** Creates a Sigstore verifier over already resolved trust material. */
 export function sigstoreVerifierFromTrust(
