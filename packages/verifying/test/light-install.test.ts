@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { packagesOf, traceModules } from '../../../test-support/module-trace.js';
 import { CA_CERT, PUBLIC_KEY, REPO_ROOT, SIGNATURES } from './fixtures.js';
 
 interface PackageJson {
@@ -71,19 +70,7 @@ describe('a verify-only install', () => {
   });
 });
 
-// A resolve hook that prints every module the child process loads (import and require alike), and a marker line
-// between the import of the package and the verification, so each phase's modules can be told apart.
-const HOOK = `
-import { registerHooks } from 'node:module';
-registerHooks({
-  resolve(specifier, context, next) {
-    const result = next(specifier, context);
-    process.stderr.write('loaded ' + result.url + '\\n');
-    return result;
-  },
-});
-`;
-
+// Between the import of the package and the verification, a marker line tells the two phases' modules apart.
 const SCRIPT = `
 const [bundle, method, trust, model, signature] = process.argv.slice(1);
 const verifying = await import(bundle);
@@ -96,54 +83,35 @@ process.stdout.write(JSON.stringify({ method: result.method, files: result.files
 `;
 
 interface Run {
-  readonly atImport: string[];
-  readonly atVerify: string[];
+  readonly atImport: readonly string[];
+  readonly atVerify: readonly string[];
   readonly result: { method: string; files: string[] };
 }
 
 describe('the library loads only what a verification method needs', () => {
-  let dir: string;
-  let hook: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ms-verify-lazy-'));
-    hook = path.join(dir, 'hook.mjs');
-    writeFileSync(hook, HOOK);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   // The built bundle, as a user's `import('@model-signing/verifying')` gets it (run `pnpm build` first).
   function verifyIn(method: 'key' | 'certificate', trust: string, golden: string): Run {
     const model = path.join(SIGNATURES, golden);
     const bundle = path.join(VERIFYING, 'dist/index.bundle.js');
-    const args = ['--import', hook, '--input-type=module', '-e', SCRIPT, bundle, method, trust, model];
-    const child = spawnSync(process.execPath, [...args, path.join(model, 'model.sig')], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    expect(
-      child.status,
-      child.stderr
-        .split('\n')
-        .filter((l) => !l.startsWith('loaded '))
-        .join('\n'),
-    ).toBe(0);
-    const lines = child.stderr.split('\n');
-    const marker = lines.indexOf('phase verify');
-    const urls = (part: string[]) =>
-      part.filter((line) => line.startsWith('loaded ')).map((line) => line.slice('loaded '.length));
+    const signature = path.join(model, 'model.sig');
+    const trace = traceModules([
+      '--input-type=module',
+      '-e',
+      SCRIPT,
+      bundle,
+      method,
+      trust,
+      model,
+      signature,
+    ]);
+    expect(trace.status, trace.stderr).toBe(0);
     return {
-      atImport: urls(lines.slice(0, marker)),
-      atVerify: urls(lines.slice(marker)),
-      result: JSON.parse(child.stdout) as Run['result'],
+      atImport: trace.phases.start ?? [],
+      atVerify: trace.phases.verify ?? [],
+      result: JSON.parse(trace.stdout) as Run['result'],
     };
   }
 
-  const packageOf = (url: string): string | undefined => {
-    const installed = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
-    return installed ?? /\/packages\/([^/]+)\/dist\//.exec(url)?.[1];
-  };
-  const packagesIn = (urls: string[]): string[] =>
-    [...new Set(urls.map(packageOf))].filter((name): name is string => name !== undefined).sort();
   const CERTIFICATE_STACK = /^(pkijs|@peculiar\/|reflect-metadata$|tsyringe$|asn1js$)/;
   const SIGSTORE_STACK = /^(@sigstore\/(verify|sign|tuf|bundle)|tuf-js|make-fetch-happen)$/;
   const OTHERS = /^(signing|oci|undici|tar-stream|@opentelemetry\/api)$/;
@@ -156,7 +124,7 @@ describe('the library loads only what a verification method needs', () => {
     const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
     const signed = (statement.predicate.resources as { name: string }[]).map((r) => r.name);
     expect(run.result.files).toEqual(signed);
-    const loaded = packagesIn([...run.atImport, ...run.atVerify]);
+    const loaded = packagesOf([...run.atImport, ...run.atVerify]);
     expect(loaded).toContain('verifying');
     expect(loaded).toContain('core');
     expect(loaded.filter((name) => CERTIFICATE_STACK.test(name))).toEqual([]);
@@ -167,8 +135,8 @@ describe('the library loads only what a verification method needs', () => {
   it('verify certificate loads @peculiar/x509 when verifying, and still no Sigstore code', () => {
     const run = verifyIn('certificate', CA_CERT, 'v1.1.0-certificate');
     expect(run.result.method).toBe('certificate');
-    expect(packagesIn(run.atImport).filter((name) => CERTIFICATE_STACK.test(name))).toEqual([]);
-    const atVerify = packagesIn(run.atVerify);
+    expect(packagesOf(run.atImport).filter((name) => CERTIFICATE_STACK.test(name))).toEqual([]);
+    const atVerify = packagesOf(run.atVerify);
     expect(atVerify).toContain('@peculiar/x509');
     expect(atVerify).toContain('reflect-metadata');
     expect(atVerify.filter((name) => SIGSTORE_STACK.test(name) || name === 'pkijs')).toEqual([]);
