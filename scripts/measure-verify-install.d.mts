@@ -24,3 +24,11 @@ export function workspaceClosure(root: string, names: readonly string[]): string
 export function packPackages(root: string, names: readonly string[], destination: string): string[];
 /** `npm install`s `tarballs` into a new project at `projectDir`; returns the seconds it took. */
 export function installTarballs(tarballs: readonly string[], projectDir: string): number;
+/**
+ * Packs `@model-signing/verifying` and the workspace packages it needs from the checkout at `root`, installs them
+ * with npm into `projectDir` (tarballs go beside it) and returns what was installed.
+ */
+export function installVerifyOnly(
+  root: string,
+  projectDir: string,
+): InstallFootprint & { readonly workspacePackages: string[]; readonly installSeconds: number };

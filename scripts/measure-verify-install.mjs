@@ -133,6 +133,25 @@ export function installTarballs(tarballs, projectDir) {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/**
+ * What a verify-only user gets: packs `@model-signing/verifying` and the workspace packages it needs from the
+ * checkout at `root` and installs them with npm into `projectDir`. Returns the footprint and the packages packed.
+ */
+export function installVerifyOnly(root, projectDir) {
+  const names = workspaceClosure(root, ['verifying']);
+  const tarballs = packPackages(
+    root,
+    names,
+    path.join(projectDir, '..', `${path.basename(projectDir)}-tarballs`),
+  );
+  const installSeconds = installTarballs(tarballs, projectDir);
+  return {
+    workspacePackages: names.map((name) => `@model-signing/${name}`),
+    installSeconds,
+    ...installFootprint(projectDir),
+  };
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -194,12 +213,11 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const scratch = mkdtempSync(path.join(tmpdir(), 'model-signing-verify-install-'));
   try {
-    const tarballs = path.join(scratch, 'tarballs');
     const verifyNames = workspaceClosure(options.root, ['verifying']);
     const cliNames = workspaceClosure(options.root, ['cli']);
-    const packed = packPackages(options.root, [...new Set([...verifyNames, ...cliNames])], tarballs);
-    const tarballOf = (name) =>
-      packed.find((file) => path.basename(file).startsWith(`model-signing-${name}-`));
+    const names = [...new Set([...verifyNames, ...cliNames])];
+    const packed = packPackages(options.root, names, path.join(scratch, 'tarballs'));
+    const tarballOf = (name) => packed[names.indexOf(name)];
 
     // Node's own start-up under the same conditions, to read the others against on a busy machine.
     const bareTimes = timeNode(['-e', '0'], scratch, options.runs);
