@@ -61,7 +61,7 @@ export {
   type LocalHashingOptions,
   signedStatement,
 } from './pipeline.js';
-export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/lazy.js';
 export {
   bundleTimestamps,
   checkTimestamps,
