@@ -11,6 +11,7 @@ export {
   type CertificateSignerOptions,
   Config,
   type EllipticKeySignerOptions,
+  type SignOptions,
   type SignResult,
 } from './config.js';
 export {

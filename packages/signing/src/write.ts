@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { throwIfAborted } from './abort.js';
 import { SigningError } from './errors.js';
 
 /**
@@ -26,16 +27,24 @@ export async function checkWritable(path: string): Promise<void> {
 
 /**
  * Writes `data` to `path` atomically: a temporary file in the same directory, then a rename. On failure no
- * partial file is left behind and an existing signature is kept.
+ * partial file is left behind and an existing signature is kept; so too when `signal` fires before the rename
+ * (the call then rejects with code `ABORTED`).
  */
-export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeAtomically(
+  path: string,
+  data: string | Uint8Array,
+  options: { readonly signal?: AbortSignal | undefined } = {},
+): Promise<void> {
   const target = resolve(path);
+  throwIfAborted(options.signal);
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, data, { flag: 'wx', mode: 0o644 });
+    await writeFile(temp, data, { flag: 'wx', mode: 0o644, signal: options.signal });
+    throwIfAborted(options.signal);
     await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
+    if (options.signal?.aborted) throwIfAborted(options.signal);
     throw new SigningError(
       'WRITE_ERROR',
       `Cannot write the signature to ${path}: ${(error as Error).message}`,
