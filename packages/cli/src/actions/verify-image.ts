@@ -5,6 +5,7 @@ import { registryAccess } from '../commands/image-common.js';
 import type { ImageVerifyCliOptions } from '../commands/image-verify.js';
 import { absolute } from '../common.js';
 import { UsageError } from '../errors.js';
+import { mismatchLines, mismatchMessage } from '../mismatch.js';
 import { CommandError, emit, failWith } from '../output.js';
 
 /** What every verification failure message starts with, as the Python CLI prints it. */
@@ -16,10 +17,12 @@ export const PREFIX = 'Verification failed with error: ';
  */
 export function asCommandError(error: unknown): unknown {
   if (!(error instanceof VerificationError)) return error;
-  return new CommandError(`${PREFIX}${error.message}`, {
-    details: error.detailLines(),
+  const details = error.details;
+  if (!details) return new CommandError(`${PREFIX}${error.message}`, { code: error.code });
+  return new CommandError(`${PREFIX}${mismatchMessage(details)}`, {
+    details: mismatchLines(details),
     code: error.code,
-    data: error.details,
+    data: { ...details },
   });
 }
 
