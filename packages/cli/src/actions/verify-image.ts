@@ -5,6 +5,7 @@ import { registryAccess } from '../commands/image-common.js';
 import type { ImageVerifyCliOptions } from '../commands/image-verify.js';
 import { absolute } from '../common.js';
 import { UsageError } from '../errors.js';
+import { commandSignal } from '../interrupt.js';
 import { mismatchLines, mismatchMessage } from '../mismatch.js';
 import { CommandError, emit, failWith } from '../output.js';
 
@@ -41,6 +42,8 @@ export async function runVerifyImage(
       `Invalid attachment mode '${options.attachmentMode}'. Must be 'referrers' or 'tag'.`,
     );
   }
+  // Usage errors of the registry options come before anything is printed or any request is sent.
+  const access = registryAccess(options);
   const ref = reference.toString();
   if (!options.json) {
     process.stdout.write(`Verifying: ${ref}\n`);
@@ -54,7 +57,8 @@ export async function runVerifyImage(
   const result = await failWith(PREFIX, async () => {
     try {
       return await configure(new Config()).verifyImage(ref, {
-        ...registryAccess(options),
+        ...access,
+        signal: commandSignal(),
         ...(options.signature ? { signature: options.signature } : {}),
         ...(mode ? { attachmentMode: mode } : {}),
         ...(options.localModel ? { localModel: options.localModel } : {}),

@@ -1,6 +1,7 @@
 import type { Config } from '@model-signing/verifying';
 import type { Command } from 'commander';
 import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
+import { logger } from '../log.js';
 import { addImageVerifyOptions, type ImageVerifyCliOptions } from './image-verify.js';
 import type { CommandGroups } from './types.js';
 
@@ -34,6 +35,7 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
     .requiredOption('--public-key <path>', 'PEM public key of the signer');
   addImageVerifyOptions(addVerifyOptions(command)).action(
     async (modelPath: string, options: VerifyKeyOptions) => {
+      logger.debug(`trust: the public key ${options.publicKey} (--public-key)`);
       const configure = (config: Config) => config.useEllipticKeyVerifier({ publicKey: options.publicKey });
       const { verifyTarget } = await import('../actions/verify.js');
       await verifyTarget(modelPath, options, configure, ['Signature verified against public key']);
