@@ -1,5 +1,5 @@
 import type * as hashing from '@model-signing/hashing';
-import { serializationToJson } from '@model-signing/manifest';
+import type { Serialization } from '@model-signing/manifest';
 import type { DigestOptions } from '../commands/digest.js';
 import { commandSignal } from '../interrupt.js';
 import { emit, failWith } from '../output.js';
@@ -32,7 +32,18 @@ export async function runDigest(modelPath: string, options: DigestOptions, shard
     status: 'success',
     digest,
     modelName: manifest.modelName,
-    serialization: serializationToJson(manifest.serialization),
+    serialization: serializationJson(manifest.serialization),
     resources: manifest.size,
   });
+}
+
+/** The serialization in the camelCase of the rest of the JSON output (the library's own field names). */
+export function serializationJson(serialization: Serialization): Record<string, unknown> {
+  return {
+    method: serialization.method,
+    hashType: serialization.hashType,
+    ...(serialization.method === 'shards' ? { shardSize: serialization.shardSize } : {}),
+    allowSymlinks: serialization.allowSymlinks,
+    ignorePaths: [...serialization.ignorePaths],
+  };
 }

@@ -1,5 +1,4 @@
 import * as hashing from '@model-signing/hashing';
-import { serializationToJson } from '@model-signing/manifest';
 import { Config, type VerificationResult } from '@model-signing/verifying';
 import { type ImageVerifyCliOptions, requireLocalSignature } from '../commands/image-verify.js';
 import type { VerifyOptions } from '../commands/verify-key.js';
@@ -9,6 +8,7 @@ import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
+import { serializationJson } from './digest.js';
 import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
@@ -45,7 +45,7 @@ export async function runVerify(
     }
   });
   logger.debug(
-    `serialization read from the signature: ${JSON.stringify(serializationToJson(result.manifest.serialization))}`,
+    `serialization read from the signature: ${JSON.stringify(serializationJson(result.manifest.serialization))}`,
   );
   emit(options.json, [...result.warnings, 'Verification succeeded'], {
     status: 'success',
