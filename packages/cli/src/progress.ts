@@ -43,22 +43,23 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * One frame of the bar: label, bar, percentage, bytes, rate, ETA and files, cut to `columns - 1` characters so
+ * One frame of the bar: label, bar, percentage, bytes, rate, ETA and files, within `columns - 1` characters so
  * that the terminal never wraps it onto a second line (which `\r` could not clear).
  */
 export function renderBar(label: string, progress: HashProgress, elapsedMs: number, columns = 80): string {
   const fraction = progress.totalBytes === 0 ? 1 : Math.min(1, progress.bytesHashed / progress.totalBytes);
-  const width = 30;
-  const filled = Math.round(fraction * width);
-  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 ? progress.bytesHashed / seconds : 0;
   const eta = rate > 0 ? formatDuration((progress.totalBytes - progress.bytesHashed) / rate) : '--:--';
-  const line =
-    `${label} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ` +
+  const figures =
+    `${(fraction * 100).toFixed(0).padStart(3)}% ` +
     `${formatBytes(progress.bytesHashed)}/${formatBytes(progress.totalBytes)} ` +
     `${formatBytes(rate)}/s ETA ${eta} ${progress.filesHashed}/${progress.totalFiles} files`;
-  return line.slice(0, Math.max(20, columns - 1));
+  // The bar takes what the figures leave of the line, between 10 and 30 cells.
+  const width = Math.max(10, Math.min(30, columns - 1 - label.length - 4 - figures.length));
+  const filled = Math.round(fraction * width);
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  return `${label} [${bar}] ${figures}`.slice(0, Math.max(20, columns - 1));
 }
 
 let active: ProgressBar | undefined;

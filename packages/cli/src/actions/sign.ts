@@ -3,6 +3,7 @@ import type { ImageSignCliOptions } from '../commands/image-sign.js';
 import type { SignOptions } from '../commands/sign-key.js';
 import { absolute } from '../common.js';
 import { commandSignal } from '../interrupt.js';
+import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
@@ -21,6 +22,7 @@ export async function runSign(
   options: SignOptions,
   configure: ConfigureSigner,
 ): Promise<void> {
+  logger.debug(`signing ${absolute(modelPath)} into ${absolute(options.signature)}`);
   const progress = new ProgressBar(!options.json, 'Signing');
   const result: SignResult = await failWith('Signing failed with error: ', async () => {
     const config = configure(new Config());
