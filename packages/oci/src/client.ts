@@ -510,11 +510,14 @@ export class RegistryClient {
         response = await fetch(url, { headers, ...fetchOptions });
       }
     } catch (error) {
+      this.#options.debug?.(`token ${realm.origin}${realm.pathname} -> ${causeCode(error) ?? 'failed'}`);
       throw new OciError(
         'UNREACHABLE',
         `Cannot reach the token service ${realm.origin} of ${this.registry}: ${causeCode(error) ?? (error as Error).message}`,
       );
     }
+    // The realm's query (scope, service) is left out with the rest: a token service may put anything there.
+    this.#options.debug?.(`token ${realm.origin}${realm.pathname} -> ${response.status}`);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw this.#authFailure(response.status, resolved);
