@@ -233,16 +233,6 @@ export async function resolveCredentials(
   if (options.credentials)
     return { credentials: options.credentials, source: 'the explicit registry credentials' };
   const warn = options.warn ?? (() => {});
-  if (options.authFile) {
-    // A file named by the caller must exist: skipping it silently would send no credentials, unexplained.
-    await readFile(options.authFile).catch((error: NodeJS.ErrnoException) => {
-      throw new OciError(
-        'CREDENTIALS',
-        `Cannot read the auth file ${options.authFile}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`,
-        { cause: error },
-      );
-    });
-  }
   const paths = options.authFile ? [options.authFile] : authFilePaths(options.env ?? process.env);
   for (const path of paths) {
     const found = await lookInFile(path, registry, repository, warn);
