@@ -1,4 +1,4 @@
-import { SigningError } from './errors.js';
+import { SigningError } from '@model-signing/core';
 
 /** The error of a cancelled signing call; `cause` is the hashing error or the signal's reason. */
 export function abortedError(cause?: unknown): SigningError {
