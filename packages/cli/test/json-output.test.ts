@@ -1,32 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { modelImage, pushImage } from '../../../test-support/oci/layout.js';
 import { startRegistry, type TestRegistry } from '../../../test-support/oci/registry.js';
 import { registryToolsMissing } from '../../../test-support/oci/tools.js';
-import { PYTHON_SIGNATURES, REPO_ROOT } from '../../../test-support/paths.js';
-
-const SCHEMA = JSON.parse(
-  readFileSync(path.join(REPO_ROOT, 'packages/cli/schema/output.schema.json'), 'utf8'),
-);
-const ajv = new Ajv2020({ strict: true, allErrors: true });
-ajv.addSchema(SCHEMA);
-
-/** Asserts that `stdout` is one JSON object valid against the whole schema and against `$defs/<shape>`. */
-function expectShape(stdout: string, shape: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  const data = JSON.parse(lines[0]!) as Record<string, unknown>;
-  for (const ref of [SCHEMA.$id, `${SCHEMA.$id}#/$defs/${shape}`]) {
-    const validate = ajv.getSchema(ref)!;
-    expect(validate(data), `${ref}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-  }
-  return data;
-}
+import { PYTHON_SIGNATURES } from '../../../test-support/paths.js';
+import { expectShape } from './json-schema.js';
 
 /** SHA-256 by the coreutils tool, as the independent reference. */
 const sha256sum = (file: string) => execFileSync('sha256sum', [file]).toString().slice(0, 64);
