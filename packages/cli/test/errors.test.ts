@@ -10,6 +10,7 @@ import { freePort, startRegistry, type TestRegistry } from '../../../test-suppor
 import { type Standin, startStandin, storeImage } from '../../../test-support/oci/standin.js';
 import { makePki } from '../../../test-support/oci/tls.js';
 import { registryToolsMissing } from '../../../test-support/oci/tools.js';
+import { opensslKeyPair } from './openssl-keys.js';
 
 let dir: string;
 let model: string;
@@ -21,10 +22,7 @@ beforeAll(async () => {
   model = path.join(dir, 'model');
   mkdirSync(model);
   writeFileSync(path.join(model, 'weights.bin'), 'weights');
-  priv = path.join(dir, 'key.pem');
-  pub = path.join(dir, 'key.pub.pem');
-  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
-  execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+  ({ priv, pub } = opensslKeyPair(dir));
   signature = path.join(dir, 'model.sig');
   const signed = await runCli(['sign', 'key', model, '--private-key', priv, '--signature', signature]);
   expect(signed.code, signed.stderr).toBe(0);
@@ -99,46 +97,41 @@ describe('flags', () => {
     expect(result.stderr.split('\n')[0]).toBe("error: required option '--public-key <path>' not specified");
   });
 
-  it('a registry password without a user is a usage error before any request', async () => {
-    const port = await freePort();
-    const result = await runCli(
-      [
+  it.each([
+    [
+      'a registry password without a user',
+      (host: string) => [
         'verify',
         'key',
-        `127.0.0.1:${port}/m:v1`,
+        host,
         '--public-key',
         pub,
         '--plain-http',
         '--registry-password',
         'pw-77',
       ],
-      { cwd: dir },
-    );
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      'Error: --registry-username and --registry-password go together\n(run with --help for usage)\n',
-    );
-  });
-
-  it('a missing --authfile fails with one line before any request', async () => {
-    const port = await freePort();
-    const result = await runCli(
-      [
+      () => 'Error: --registry-username and --registry-password go together',
+    ],
+    [
+      'a missing --authfile',
+      (host: string) => [
         'sign',
         'key',
-        `127.0.0.1:${port}/m:v1`,
+        host,
         '--private-key',
         priv,
         '--authfile',
         path.join(dir, 'auth.json'),
       ],
-      { cwd: dir },
-    );
+      () => `Error: --authfile ${path.join(dir, 'auth.json')}: no such file`,
+    ],
+  ])('%s is a usage error, reported before any request', async (_what, args, line) => {
+    // Nothing listens on the port: any request would fail with another message.
+    const port = await freePort();
+    const result = await runCli(args(`127.0.0.1:${port}/m:v1`), { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr.split('\n')[0]).toBe(
-      `Error: --authfile ${path.join(dir, 'auth.json')}: no such file`,
-    );
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`${line()}\n(run with --help for usage)\n`);
   });
 });
 

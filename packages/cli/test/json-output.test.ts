@@ -9,6 +9,7 @@ import { startRegistry, type TestRegistry } from '../../../test-support/oci/regi
 import { registryToolsMissing } from '../../../test-support/oci/tools.js';
 import { PYTHON_SIGNATURES } from '../../../test-support/paths.js';
 import { expectShape } from './json-schema.js';
+import { opensslKeyPair } from './openssl-keys.js';
 
 /** SHA-256 by the coreutils tool, as the independent reference. */
 const sha256sum = (file: string) => execFileSync('sha256sum', [file]).toString().slice(0, 64);
@@ -26,10 +27,7 @@ describe('--json output follows packages/cli/schema/output.schema.json', () => {
     mkdirSync(model);
     writeFileSync(path.join(model, 'weights.bin'), 'weights');
     writeFileSync(path.join(model, 'config.json'), '{}');
-    priv = path.join(dir, 'key.pem');
-    pub = path.join(dir, 'key.pub.pem');
-    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
-    execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+    ({ priv, pub } = opensslKeyPair(dir));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -228,10 +226,7 @@ describe('a mismatch with thousands of files', () => {
     const model = path.join(dir, 'model');
     mkdirSync(model);
     writeFileSync(path.join(model, 'weights.bin'), 'weights');
-    const priv = path.join(dir, 'key.pem');
-    const pub = path.join(dir, 'key.pub.pem');
-    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
-    execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+    const { priv, pub } = opensslKeyPair(dir);
     const signature = path.join(dir, 'model.sig');
     expect((await runCli(['sign', 'key', model, '--private-key', priv, '--signature', signature])).code).toBe(
       0,
@@ -272,10 +267,7 @@ describe.skipIf(registryToolsMissing())('--json of image targets', () => {
   });
 
   it('sign key and verify key of an image', async () => {
-    const priv = path.join(dir, 'key.pem');
-    const pub = path.join(dir, 'key.pub.pem');
-    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
-    execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+    const { priv, pub } = opensslKeyPair(dir);
     const { digest } = pushImage(registry, 'json/model', 'v1', modelImage({ 'model.bin': 'json weights' }));
     const ref = `${registry.host}/json/model:v1`;
     const signed = await runCli(

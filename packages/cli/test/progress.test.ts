@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { CLI_BIN } from '../../../test-support/paths.js';
 import { formatDuration, renderBar } from '../src/progress.js';
+import { opensslKeyPair } from './openssl-keys.js';
 
 /**
  * What a terminal shows after `raw` is written to it: `\r` returns to the first column, `\n` starts a line,
@@ -60,10 +61,7 @@ describe('the progress bar', () => {
     // Two files, so that the file count and the byte count change length while the bar is redrawn.
     writeFileSync(path.join(model, 'weights.bin'), Buffer.alloc(96 * 1024 * 1024, 7));
     writeFileSync(path.join(model, 'small.bin'), 'small');
-    priv = path.join(dir, 'key.pem');
-    pub = path.join(dir, 'key.pub.pem');
-    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
-    execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+    ({ priv, pub } = opensslKeyPair(dir));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
