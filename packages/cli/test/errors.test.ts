@@ -317,40 +317,17 @@ describe('registry refusals and debug logging', () => {
     );
   });
 
-  it('--log-level debug names the Sigstore trust source', async () => {
-    const result = await runCli([
-      '--log-level',
-      'debug',
-      'verify',
-      'sigstore',
-      model,
-      '--identity',
-      'a@example.com',
-      '--identity-provider',
-      'https://issuer.example.com',
-      '--signature',
-      signature,
-    ]);
-    expect(result.stderr).toContain(
-      'trust: the Sigstore public-good instance (production trusted root shipped with the package)',
+  it.each([
+    [[], 'the Sigstore public-good instance (production trusted root shipped with the package)'],
+    [['--trust-config', 'trust.json'], 'the ClientTrustConfig file trust.json (--trust-config)'],
+  ])('--log-level debug names the Sigstore trust source (%j)', async (trust, source) => {
+    const result = await runCli(
+      [
+        ...['--log-level', 'debug', 'verify', 'sigstore', model, '--signature', signature, ...trust],
+        ...['--identity', 'a@example.com', '--identity-provider', 'https://issuer.example.com'],
+      ],
+      { cwd: dir },
     );
-    const staging = await runCli([
-      '--log-level',
-      'debug',
-      'verify',
-      'sigstore',
-      model,
-      '--identity',
-      'a@example.com',
-      '--identity-provider',
-      'https://issuer.example.com',
-      '--trust-config',
-      path.join(dir, 'trust.json'),
-      '--signature',
-      signature,
-    ]);
-    expect(staging.stderr).toContain(
-      `trust: the ClientTrustConfig file ${path.join(dir, 'trust.json')} (--trust-config)`,
-    );
+    expect(result.stderr).toContain(`trust: ${source}`);
   });
 });
