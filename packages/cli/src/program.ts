@@ -11,7 +11,7 @@ import { startTelemetry } from './telemetry.js';
 import { VERSION } from './version.js';
 
 /** Exit statuses: success, a failed operation, a usage error, interrupted by SIGINT. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: EXIT_INTERRUPTED } as const;
 
 const PROGRAM_NAME = 'model-signing';
 
@@ -97,7 +97,7 @@ function checkMandatoryOptions(command: Command): void {
   }
 }
 
-/** Seconds a command gets to stop by itself after SIGINT before the CLI stops waiting for it. */
+/** Milliseconds a command gets to stop by itself after SIGINT (a browser sign-in does not listen) before the CLI stops waiting. */
 const INTERRUPT_GRACE_MS = 5_000;
 
 /** Resolves `grace` milliseconds after SIGINT fired; never otherwise. */
