@@ -97,7 +97,10 @@ function checkMandatoryOptions(command: Command): void {
   }
 }
 
-/** Milliseconds a command gets to stop by itself after SIGINT (a browser sign-in does not listen) before the CLI stops waiting. */
+/**
+ * Milliseconds a command gets to stop by itself after SIGINT before the CLI stops waiting for it (a browser
+ * sign-in does not listen to the signal).
+ */
 const INTERRUPT_GRACE_MS = 5_000;
 
 /** Resolves `grace` milliseconds after SIGINT fired; never otherwise. */
