@@ -83,7 +83,12 @@ export function reportFailure(
   process.stderr.write(`${failure.error}\n`);
   for (const line of lines) process.stderr.write(`${line}\n`);
   if (json) {
-    const data: FailureJson = { status: 'failure', ...failure, error: jsonMessage(failure.error) };
+    const data: FailureJson = {
+      status: 'failure',
+      ...failure,
+      code: jsonCode(failure.code),
+      error: jsonMessage(failure.error),
+    };
     process.stdout.write(`${JSON.stringify(data)}\n`);
   }
 }
@@ -91,4 +96,10 @@ export function reportFailure(
 /** The message of a failure object: one line, without the `Error: ` marker stderr shows. */
 export function jsonMessage(message: string): string {
   return message.replace(/^error: /i, '').replace(/\s*\n\s*/g, ' ');
+}
+
+/** A code in the one style of the contract (`UPPER_SNAKE`), whatever the library it came from wrote. */
+export function jsonCode(code: string): string {
+  const upper = code.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
+  return /^[A-Z]/.test(upper) ? upper : 'ERROR';
 }
