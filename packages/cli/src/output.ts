@@ -60,6 +60,17 @@ export function emit(json: boolean, lines: readonly string[], data: Record<strin
   else for (const line of lines) process.stdout.write(`${line}\n`);
 }
 
+/** Lines of a multi-line message (an image's local-model report) shown before the rest is counted. */
+const MESSAGE_LINES = 12;
+
+/** `message` cut to {@link MESSAGE_LINES} lines, so that a report of thousands of files stays readable. */
+function shortened(message: string): string {
+  const lines = message.split('\n');
+  if (lines.length <= MESSAGE_LINES) return message;
+  const rest = lines.length - MESSAGE_LINES;
+  return [...lines.slice(0, MESSAGE_LINES), `... and ${rest} more lines (--json lists all)`].join('\n');
+}
+
 /** The failure object `--json` prints on stdout (docs/json-output.md). */
 export interface FailureJson {
   /** Always `failure`. */
@@ -80,7 +91,7 @@ export function reportFailure(
   lines: readonly string[],
   json: boolean,
 ): void {
-  process.stderr.write(`${failure.error}\n`);
+  process.stderr.write(`${shortened(failure.error)}\n`);
   for (const line of lines) process.stderr.write(`${line}\n`);
   if (json) {
     const data: FailureJson = {

@@ -288,4 +288,26 @@ describe.skipIf(registryToolsMissing())('--json of image targets', () => {
     expect(absent.code).toBe(1);
     expect(expectShape(absent.stdout, 'failure')).toMatchObject({ exitCode: 1, code: 'NOT_FOUND' });
   });
+
+  it('a --local-model report of many files is cut on stderr and whole in --json', async () => {
+    const { priv, pub } = opensslKeyPair(dir);
+    pushImage(registry, 'json/local', 'v1', modelImage({ 'model.bin': 'local weights' }));
+    const ref = `${registry.host}/json/local:v1`;
+    const signed = await runCli(['sign', 'key', ref, '--private-key', priv, '--plain-http'], { cwd: dir });
+    expect(signed.code, signed.stderr).toBe(0);
+    const local = path.join(dir, 'local');
+    mkdirSync(local);
+    writeFileSync(path.join(local, 'model.bin'), 'local weights');
+    writeFileSync(path.join(local, 'config.json'), '{}');
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(local, `extra-${String(i).padStart(2, '0')}`), '');
+    const args = ['verify', 'key', ref, '--public-key', pub, '--plain-http', '--local-model', local];
+    const human = await runCli(args, { cwd: dir });
+    expect(human.code).toBe(1);
+    const lines = human.stderr.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(13);
+    expect(lines.at(-1)).toMatch(/^\.\.\. and \d+ more lines \(--json lists all\)$/);
+    const json = await runCli([...args, '--json'], { cwd: dir });
+    const data = expectShape(json.stdout, 'failure');
+    for (let i = 0; i < 40; i++) expect(data.error).toContain(`extra-${String(i).padStart(2, '0')}`);
+  });
 });
