@@ -110,12 +110,19 @@ export class ProgressBar {
     const line = renderBar(this.#label, progress, now - this.#start, process.stderr.columns || 80);
     process.stderr.write(`${CLEAR_LINE}${line}`);
     this.#drawn = true;
+    logger.beforeWrite = this.#erase;
+  };
+
+  /** Erases the bar's line; the next report draws it again. */
+  readonly #erase = (): void => {
+    if (this.#drawn) process.stderr.write(CLEAR_LINE);
+    this.#drawn = false;
   };
 
   /** Clears the bar's line once hashing ends (or stops), then logs the totals at debug level, once. */
   finish(): void {
-    if (this.#drawn) process.stderr.write(CLEAR_LINE);
-    this.#drawn = false;
+    this.#erase();
+    if (logger.beforeWrite === this.#erase) logger.beforeWrite = undefined;
     if (active === this) active = undefined;
     const summary = this.summary();
     if (summary && !this.#logged) logger.debug(summary);

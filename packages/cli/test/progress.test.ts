@@ -98,6 +98,19 @@ describe('the progress bar', () => {
     },
   );
 
+  it('debug lines printed while the bar is up take their own lines, without debris', () => {
+    const raw = onTerminal(
+      `${CLI_BIN} --log-level debug sign key --private-key ${priv} --signature debug.sig model`,
+      dir,
+    );
+    expect(raw).toContain('Signing [');
+    const shown = screen(raw);
+    expect(shown.some((line) => line.includes('Signing ['))).toBe(false);
+    expect(shown[0]).toMatch(/^signing \/.* into \/.*debug\.sig$/);
+    expect(shown).toContainEqual(expect.stringMatching(/^hashed 2 of 2 files, 100663301 bytes /));
+    expect(shown.at(-1)).toBe('Signing succeeded');
+  });
+
   it('the tiny terminal emulation sees the debris an unerased redraw would leave', () => {
     expect(screen('\r12/12 files\r1/12 files')).toEqual(['1/12 filess']);
     expect(screen('\r12/12 files\r\x1b[2K1/12 files\nok')).toEqual(['1/12 files', 'ok']);
