@@ -101,7 +101,7 @@ function checkMandatoryOptions(command: Command): void {
  * Milliseconds a command gets to stop by itself after SIGINT before the CLI stops waiting for it (a browser
  * sign-in does not listen to the signal).
  */
-const INTERRUPT_GRACE_MS = 5_000;
+const INTERRUPT_GRACE_MS = 2_000;
 
 /** Resolves `grace` milliseconds after SIGINT fired; never otherwise. */
 function afterInterrupt(signal: AbortSignal, grace: number): Promise<'interrupted'> {
