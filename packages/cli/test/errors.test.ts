@@ -10,6 +10,7 @@ import { freePort, startRegistry, type TestRegistry } from '../../../test-suppor
 import { type Standin, startStandin, storeImage } from '../../../test-support/oci/standin.js';
 import { makePki } from '../../../test-support/oci/tls.js';
 import { registryToolsMissing } from '../../../test-support/oci/tools.js';
+import { type SigstoreStandIn, startSigstoreStandIn } from '../../../test-support/sigstore/index.js';
 import { opensslKeyPair } from './openssl-keys.js';
 
 let dir: string;
@@ -329,5 +330,42 @@ describe('registry refusals and debug logging', () => {
       { cwd: dir },
     );
     expect(result.stderr).toContain(`trust: ${source}`);
+  });
+});
+
+describe('debug logging of keyless signing', () => {
+  let sigstore: SigstoreStandIn;
+  beforeAll(async () => {
+    sigstore = await startSigstoreStandIn({ email: 'debug@example.com' });
+  });
+  afterAll(() => sigstore?.stop());
+
+  it('names the trust config and never prints the identity token', async () => {
+    const token = sigstore.token();
+    const home = path.join(dir, 'sigstore-home');
+    const result = await runCli(
+      [
+        '--log-level',
+        'debug',
+        'sign',
+        model,
+        '--signature',
+        path.join(dir, 'keyless.sig'),
+        '--trust-config',
+        sigstore.trustConfigPath,
+        '--identity-token',
+        token,
+      ],
+      { env: { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), BROWSER: '' } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `trust: the ClientTrustConfig file ${sigstore.trustConfigPath} (--trust-config)`,
+    );
+    expect(result.stderr).toMatch(/hashed 1 of 1 files, 7 bytes/);
+    // Neither the token nor any of its three parts appears.
+    for (const part of [token, ...token.split('.').filter((p) => p.length > 8)]) {
+      expect(result.stderr + result.stdout).not.toContain(part);
+    }
   });
 });
