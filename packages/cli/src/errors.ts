@@ -2,10 +2,17 @@ import { logger } from './log.js';
 
 /** A mistake in how the command was called; the CLI exits with status 2. */
 export class UsageError extends Error {
-  /** @param message one line saying what is wrong with the invocation. */
-  constructor(message: string) {
+  /** The machine-readable code `--json` reports: `USAGE_ERROR` unless a more precise one applies. */
+  readonly code: string;
+
+  /**
+   * @param message one line saying what is wrong with the invocation.
+   * @param code the code `--json` reports (default `USAGE_ERROR`).
+   */
+  constructor(message: string, code = 'USAGE_ERROR') {
     super(message);
     this.name = 'UsageError';
+    this.code = code;
   }
 }
 
@@ -36,4 +43,10 @@ export function logCauses(error: unknown): void {
     logger.debug(`Caused by: ${text.split('\n')[0]}`);
     cause = cause instanceof Error ? cause.cause : undefined;
   }
+}
+
+/** The `code` of an error of our packages (or of Node), if it has a string one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

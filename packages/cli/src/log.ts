@@ -34,9 +34,14 @@ export class Logger {
     return LOG_LEVELS.indexOf(level) >= this.#threshold;
   }
 
+  /** Called before a message is printed: a progress bar erases itself there, and is redrawn below it. */
+  beforeWrite: (() => void) | undefined;
+
   /** Prints a message at `level` if the level allows it. */
   log(level: LogLevel, message: string): void {
-    if (this.enabled(level)) process.stderr.write(`${message}\n`);
+    if (!this.enabled(level)) return;
+    this.beforeWrite?.();
+    process.stderr.write(`${message}\n`);
   }
 
   /** A debugging detail. */

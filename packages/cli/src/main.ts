@@ -14,6 +14,9 @@ if (major < MIN_NODE_MAJOR) {
   );
   process.exitCode = 1;
 } else {
-  const { run } = await import('./program.js');
-  process.exitCode = await run(process.argv.slice(2));
+  const { EXIT, run } = await import('./program.js');
+  const status = await run(process.argv.slice(2));
+  // After Ctrl-C, work that does not listen to the signal (a browser sign-in) must not keep the process alive.
+  if (status === EXIT.interrupted) process.exit(status);
+  process.exitCode = status;
 }

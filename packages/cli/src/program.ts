@@ -1,15 +1,17 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { type CommandNames, normalizeArgv } from './argv.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandGroups } from './commands/types.js';
-import { errorText, UsageError } from './errors.js';
+import { errorCode, errorText, UsageError } from './errors.js';
+import { commandSignal, EXIT_INTERRUPTED, handleInterrupts, interrupted } from './interrupt.js';
 import { logger, parseLogLevel } from './log.js';
-import { CommandError } from './output.js';
+import { CommandError, type FailureJson, jsonMessage, reportFailure } from './output.js';
+import { clearActiveBar } from './progress.js';
 import { startTelemetry } from './telemetry.js';
 import { VERSION } from './version.js';
 
-/** Exit statuses: success, a failed operation, a usage error. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Exit statuses: success, a failed operation, a usage error, interrupted by SIGINT. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: EXIT_INTERRUPTED } as const;
 
 const PROGRAM_NAME = 'model-signing';
 
@@ -71,52 +73,140 @@ function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
 }
 
-function reportFailure(error: CommandError, json: boolean): void {
-  process.stderr.write(`${error.message}\n`);
-  for (const line of error.details) process.stderr.write(`${line}\n`);
-  if (json) {
-    const data = { status: 'failure', error: error.message, code: error.code, details: error.details };
-    process.stdout.write(`${JSON.stringify(data)}\n`);
+const MANDATORY = new WeakMap<Command, Option[]>();
+
+/**
+ * Commander reports a missing mandatory option before an unknown one, so a typo (`--publc-key`) was reported
+ * as the option it was meant to be. The mandatory options are checked after parsing instead, once commander
+ * has refused unknown options.
+ */
+function deferMandatoryOptions(command: Command): void {
+  const mandatory = command.options.filter((option) => option.mandatory);
+  for (const option of mandatory) option.mandatory = false;
+  if (mandatory.length > 0) MANDATORY.set(command, mandatory);
+  for (const sub of command.commands) deferMandatoryOptions(sub);
+}
+
+function checkMandatoryOptions(command: Command): void {
+  for (const option of MANDATORY.get(command) ?? []) {
+    if (command.getOptionValue(option.attributeName()) === undefined) {
+      command.error(`error: required option '${option.flags}' not specified`, {
+        code: 'commander.missingMandatoryOptionValue',
+      });
+    }
   }
 }
 
 /**
+ * Milliseconds a command gets to stop by itself after SIGINT before the CLI stops waiting for it (a browser
+ * sign-in does not listen to the signal).
+ */
+const INTERRUPT_GRACE_MS = 2_000;
+
+/** Resolves `grace` milliseconds after SIGINT fired; never otherwise. */
+function afterInterrupt(signal: AbortSignal, grace: number): Promise<'interrupted'> {
+  return new Promise((resolve) => {
+    signal.addEventListener('abort', () => setTimeout(() => resolve('interrupted'), grace).unref(), {
+      once: true,
+    });
+  });
+}
+
+/** How an error ends the run: its exit status, its report, and the lines after the message. */
+function failureOf(error: unknown): {
+  exitCode: number;
+  code: string;
+  error: string;
+  lines: readonly string[];
+  details?: Record<string, unknown>;
+} {
+  if (error instanceof UsageError) {
+    return {
+      exitCode: EXIT.usage,
+      code: error.code,
+      error: `Error: ${error.message}`,
+      lines: ['(run with --help for usage)'],
+    };
+  }
+  if (error instanceof CommandError) {
+    return {
+      exitCode: EXIT.failure,
+      code: error.code ?? 'ERROR',
+      error: error.message,
+      lines: error.details,
+      ...(error.data ? { details: error.data } : {}),
+    };
+  }
+  return {
+    exitCode: EXIT.failure,
+    code: errorCode(error) ?? 'ERROR',
+    error: `Error: ${errorText(error)}`,
+    lines: [],
+  };
+}
+
+/**
  * Runs the CLI with `argv` (without the node and script paths) and returns the exit status. Never throws and
- * never prints a stack trace: every error becomes one line on stderr.
+ * never prints a stack trace: every error becomes one line on stderr. SIGINT stops the command (exit 130).
  */
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const groups = buildProgram();
   const args = normalizeArgv(argv, commandNames(groups));
+  const json = wantsJson(args);
   const { program } = groups;
-  program.hook('preAction', () => {
+  deferMandatoryOptions(program);
+  program.hook('preAction', (_program, command) => {
+    checkMandatoryOptions(command);
     applyLogLevel(program.opts<{ logLevel?: string }>().logLevel, env);
   });
+  const stopHandling = handleInterrupts(clearActiveBar);
   const telemetry = await startTelemetry(env);
   try {
     const bare = bareGroup(args, groups);
     if (bare) {
       // Like click 8.2: a group without a subcommand prints its help and is a usage error.
       process.stderr.write(bare.helpInformation());
+      if (json) reportUsageJson('a command is missing');
       return EXIT.usage;
     }
-    await program.parseAsync(args, { from: 'user' });
+    const outcome = await Promise.race([
+      program.parseAsync(args, { from: 'user' }),
+      afterInterrupt(commandSignal(), INTERRUPT_GRACE_MS),
+    ]);
+    if (outcome === 'interrupted') return reportInterrupted(json);
     return EXIT.ok;
   } catch (error) {
+    if (interrupted()) return reportInterrupted(json);
     if (error instanceof CommanderError) {
       const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-      return benign.includes(error.code) ? EXIT.ok : EXIT.usage;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`Error: ${error.message}\n(run with --help for usage)\n`);
+      if (benign.includes(error.code)) return EXIT.ok;
+      // Commander printed its message already; scripts get it as JSON too.
+      if (json) reportUsageJson(error.message);
       return EXIT.usage;
     }
-    if (error instanceof CommandError) {
-      reportFailure(error, wantsJson(args));
-      return EXIT.failure;
-    }
-    reportFailure(new CommandError(`Error: ${errorText(error)}`), wantsJson(args));
-    return EXIT.failure;
+    clearActiveBar();
+    const failure = failureOf(error);
+    const { lines, ...report } = failure;
+    reportFailure(report, lines, json);
+    return failure.exitCode;
   } finally {
+    stopHandling();
     await telemetry?.shutdown().catch(() => undefined);
   }
+}
+
+function reportUsageJson(message: string): void {
+  const data: FailureJson = {
+    status: 'failure',
+    exitCode: EXIT.usage,
+    code: 'USAGE_ERROR',
+    error: jsonMessage(message),
+  };
+  process.stdout.write(`${JSON.stringify(data)}\n`);
+}
+
+function reportInterrupted(json: boolean): number {
+  clearActiveBar();
+  reportFailure({ exitCode: EXIT_INTERRUPTED, code: 'INTERRUPTED', error: 'interrupted' }, [], json);
+  return EXIT_INTERRUPTED;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ImageReference, OCI_SCHEME } from '@model-signing/oci';
-import { UsageError } from './errors.js';
+import { errorCode, errorText, UsageError } from './errors.js';
 
 /** What a command-line target names. */
 export type Target =
@@ -24,14 +24,27 @@ export function looksLikePath(target: string): boolean {
 }
 
 /**
- * Decides what `target` names, as the fork does (an existing path, symlinks followed, is a local model) with
- * a clear error for a mistyped path instead of an image-reference error.
- * @throws UsageError for a path that does not exist; OciError for a malformed image reference.
+ * Decides what `target` names, as the fork does (an existing path, symlinks followed, is a local model). A
+ * target that is neither an existing path nor a valid image reference is one usage error that says both, as
+ * a mistyped model path and a mistyped image name look alike.
+ * @throws UsageError (exit 2) for a target that is neither.
  */
 export function detectTarget(target: string): Target {
-  if (!target.startsWith(OCI_SCHEME) && existsSync(target)) return { kind: 'local', path: target };
-  if (!target.startsWith(OCI_SCHEME) && looksLikePath(target)) {
-    throw new UsageError(`${target}: no such file or directory`);
+  if (target.startsWith(OCI_SCHEME)) return { kind: 'image', reference: parseReference(target) };
+  if (existsSync(target)) return { kind: 'local', path: target };
+  const neither = `${target}: no such file or directory, and not an image reference either`;
+  if (looksLikePath(target)) throw new UsageError(neither, 'NOT_FOUND');
+  try {
+    return { kind: 'image', reference: ImageReference.parse(target) };
+  } catch (error) {
+    throw new UsageError(`${neither} (${errorText(error)})`, 'NOT_FOUND');
   }
-  return { kind: 'image', reference: ImageReference.parse(target) };
+}
+
+function parseReference(target: string): ImageReference {
+  try {
+    return ImageReference.parse(target);
+  } catch (error) {
+    throw new UsageError(errorText(error), errorCode(error) ?? 'INVALID_REFERENCE');
+  }
 }

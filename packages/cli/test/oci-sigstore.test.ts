@@ -9,6 +9,7 @@ import { startRegistry, type TestRegistry } from '../../../test-support/oci/regi
 import { type Standin, startStandin, storeImage } from '../../../test-support/oci/standin.js';
 import { registryToolsMissing } from '../../../test-support/oci/tools.js';
 import { type SigstoreStandIn, startSigstoreStandIn } from '../../../test-support/sigstore/index.js';
+import { expectShape } from './json-schema.js';
 
 const skip = registryToolsMissing();
 
@@ -108,7 +109,11 @@ describe.skipIf(skip)('Sigstore keyless signing of images (loopback Sigstore and
     // Referrers are listed oldest first here; the newest (Sigstore) one is tried first and verifies.
     const verified = await runCli(['verify', 'sigstore', ref, ...verifyArgs(), '--json'], { cwd: dir });
     expect(verified.code).toBe(0);
-    const data = JSON.parse(verified.stdout);
+    const data = expectShape(verified.stdout, 'verifyImage') as {
+      method: string;
+      signatureSource: { kind: string };
+      failedCandidates: string[];
+    };
     expect(data.method).toBe('sigstore');
     expect(data.signatureSource.kind).toBe('referrers');
     expect(data.failedCandidates).toEqual([]);
@@ -119,7 +124,7 @@ describe.skipIf(skip)('Sigstore keyless signing of images (loopback Sigstore and
       cwd: dir,
     });
     expect(byKey.code).toBe(0);
-    const keyData = JSON.parse(byKey.stdout);
+    const keyData = expectShape(byKey.stdout, 'verifyImage');
     expect(keyData.method).toBe('key');
     expect(keyData.failedCandidates).toEqual([
       expect.stringMatching(/^referrers signature sha256:[0-9a-f]{64}: made with another signing method$/),

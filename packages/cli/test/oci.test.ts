@@ -219,7 +219,7 @@ describe.skipIf(skip)('model-signing sign/verify key with image targets', () => 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(
-        `^Verification failed with error: Cannot reach registry 127\\.0\\.0\\.1:${port} .*ECONNREFUSED\n$`,
+        `^Verification failed with error: Cannot reach registry 127\\.0\\.0\\.1:${port} .*ECONNREFUSED: nothing listens there; check the host and port\n$`,
       ),
     );
   });

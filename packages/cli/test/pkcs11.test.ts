@@ -9,6 +9,7 @@ import { Config as VerifyConfig } from '@model-signing/verifying';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test-support/cli.js';
 import { createSoftHsmToken, type SoftHsmToken, softHsmSkipReason } from '../../pkcs11/test/softhsm.js';
+import { expectShape } from './json-schema.js';
 
 const skipReason = softHsmSkipReason();
 
@@ -166,7 +167,7 @@ describe.skipIf(skipReason !== undefined)(
         model,
       ]);
       expect(result.code).toBe(0);
-      const out = JSON.parse(result.stdout);
+      const out = expectShape(result.stdout, 'sign');
       expect(out).toMatchObject({ status: 'success', method: 'pkcs11-key', signature, modelName: 'model' });
       await new VerifyConfig().useEllipticKeyVerifier({ publicKey: pubFile }).verify(model, signature);
     });
@@ -244,7 +245,11 @@ describe.skipIf(skipReason !== undefined)(
         '--json',
       ]);
       expect(written.code).toBe(0);
-      expect(JSON.parse(written.stdout)).toEqual({ status: 'success', publicKey: pem, output: out });
+      expect(expectShape(written.stdout, 'pkcs11ExportPublicKey')).toEqual({
+        status: 'success',
+        publicKey: pem,
+        output: out,
+      });
       expect(readFileSync(out, 'utf8')).toBe(pem);
     });
 

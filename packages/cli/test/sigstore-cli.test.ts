@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../../../test-support/cli.js';
 import { CLI_BIN, PYTHON_SIGNATURES } from '../../../test-support/paths.js';
 import { type SigstoreStandIn, startSigstoreStandIn } from '../../../test-support/sigstore/index.js';
+import { expectShape } from './json-schema.js';
 
 const IDENTITY = 'stefanb@us.ibm.com';
 const ISSUER = 'https://sigstore.verify.ibm.com/oauth2';
@@ -183,7 +184,7 @@ describe('sign and verify end to end on the loopback Sigstore', () => {
       '--json',
     ]);
     expect(verified.code).toBe(0);
-    expect(JSON.parse(verified.stdout)).toMatchObject({
+    expect(expectShape(verified.stdout, 'verify')).toMatchObject({
       status: 'success',
       method: 'sigstore',
       files: ['sub/config.json', 'weights.bin'],

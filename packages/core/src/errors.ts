@@ -23,7 +23,9 @@ export type SigningErrorCode =
   /** The configuration is incomplete or contradictory. */
   | 'CONFIG_ERROR'
   /** A signing method that this build does not include. */
-  | 'NOT_AVAILABLE';
+  | 'NOT_AVAILABLE'
+  /** The caller's AbortSignal fired; nothing was written. */
+  | 'ABORTED';
 
 /** A signing failure with a one-line message a user can act on. Never carries secrets. */
 export class SigningError extends Error {

@@ -83,6 +83,11 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Receives warnings. Never receives secrets. */
   readonly warn?: (message: string) => void;
+  /**
+   * Receives one line per HTTP exchange (method, URL without its query, status), for debugging. Never receives
+   * headers, tokens or credentials.
+   */
+  readonly debug?: (message: string) => void;
 }
 
 interface CachedToken {
@@ -158,6 +163,52 @@ function apiRepository(registry: string, repository: string): string {
   return apiHost(registry) === 'registry-1.docker.io' && !repository.includes('/')
     ? `library/${repository}`
     : repository;
+}
+
+/** Node's codes for a TLS certificate that no trusted CA vouches for. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Codes of a TLS client talking to a server that does not speak TLS. */
+const NOT_TLS = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** Codes of a plain-HTTP client whose connection a TLS server dropped or answered with a TLS record. */
+const DROPPED = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EPIPE']);
+
+/**
+ * What a person can do about a failed connection, after the raw Node code: trust the registry's CA, or
+ * switch between HTTPS and plain HTTP.
+ */
+function connectionHint(code: string | undefined, cause: unknown, plainHttp: boolean): string {
+  const text = (cause as Error | undefined)?.message ?? '';
+  if (code && UNTRUSTED_CERTIFICATE.has(code))
+    return ': the registry TLS certificate is not signed by a trusted CA; give the CA with --registry-ca FILE or NODE_EXTRA_CA_CERTS';
+  if (code === 'CERT_HAS_EXPIRED') return ': the registry TLS certificate has expired';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return ': the registry TLS certificate is for another host name';
+  if (!plainHttp && ((code && NOT_TLS.has(code)) || /wrong version number|packet length/i.test(text)))
+    return ': the registry does not speak TLS; for a plain-HTTP registry add --plain-http';
+  if (plainHttp && ((code && (DROPPED.has(code) || code.startsWith('HPE_'))) || /socket hang up/i.test(text)))
+    return ': the connection was dropped, as a TLS registry does with plain HTTP; try without --plain-http';
+  if (code === 'ECONNREFUSED') return ': nothing listens there; check the host and port';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ': the host name does not resolve';
+  return '';
+}
+
+/** True when a 400 is Go's answer to plain HTTP on a TLS port (`Client sent an HTTP request to an HTTPS server`). */
+async function speaksHttps(response: Response): Promise<boolean> {
+  const text = await response
+    .clone()
+    .text()
+    .catch(() => '');
+  return /HTTP request to an HTTPS server/i.test(text);
 }
 
 /** Errors of the connection that a second attempt may not hit (reset, closed socket). */
@@ -276,13 +327,23 @@ export class RegistryClient {
         });
       } catch (error) {
         const code = causeCode(error);
+        this.#options.debug?.(`${method} ${current.origin}${current.pathname} -> ${code ?? 'failed'}`);
         // Connect, header and idle-body time limits live in the dispatcher: a whole-request deadline would
         // cut off multi-gigabyte layer downloads that are making progress.
         const what = code && TIMEOUTS.has(code) ? 'timed out' : code;
+        const hint = connectionHint(code, (error as Error).cause, this.#options.plainHttp === true);
         throw new OciError(
           'UNREACHABLE',
-          `Cannot reach registry ${this.registry} (${method} ${current.origin}${current.pathname}): ${what ?? ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`,
+          `Cannot reach registry ${this.registry} (${method} ${current.origin}${current.pathname}): ${what ?? ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}${hint}`,
           { cause: error },
+        );
+      }
+      this.#options.debug?.(`${method} ${current.origin}${current.pathname} -> ${response.status}`);
+      if (response.status === 400 && this.#options.plainHttp && (await speaksHttps(response))) {
+        throw new OciError(
+          'UNREACHABLE',
+          `Registry ${this.registry} speaks HTTPS, not plain HTTP: drop --plain-http (plainHttp)`,
+          { status: 400 },
         );
       }
       const location = response.headers.get('location');
@@ -454,11 +515,14 @@ export class RegistryClient {
         response = await fetch(url, { headers, ...fetchOptions });
       }
     } catch (error) {
+      this.#options.debug?.(`token ${realm.origin}${realm.pathname} -> ${causeCode(error) ?? 'failed'}`);
       throw new OciError(
         'UNREACHABLE',
         `Cannot reach the token service ${realm.origin} of ${this.registry}: ${causeCode(error) ?? (error as Error).message}`,
       );
     }
+    // The realm's query (scope, service) is left out with the rest: a token service may put anything there.
+    this.#options.debug?.(`token ${realm.origin}${realm.pathname} -> ${response.status}`);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw this.#authFailure(response.status, resolved);

@@ -68,10 +68,24 @@ export async function resolveImage(
   if (isIndex(manifest.json, manifest.mediaType)) {
     throw new OciError(
       'INDEX_NOT_SUPPORTED',
-      `${reference} is a multi-platform image index; name one platform by its digest (${reference.registry}/${reference.repository}@sha256:…)`,
+      `${reference} is a multi-platform image index; name one platform by its digest: ${indexPlatforms(manifest.json, `${reference.registry}/${reference.repository}`)}`,
     );
   }
   return { reference, manifest };
+}
+
+/** `linux/amd64 reg/repo@sha256:…, linux/arm64 reg/repo@sha256:…` for each entry of an image index. */
+function indexPlatforms(index: Record<string, unknown>, name: string): string {
+  const entries = Array.isArray(index.manifests) ? (index.manifests as unknown[]) : [];
+  const listed = entries.flatMap((entry) => {
+    const { digest, platform } = (entry ?? {}) as { digest?: unknown; platform?: Record<string, unknown> };
+    if (typeof digest !== 'string') return [];
+    const parts = [platform?.os, platform?.architecture, platform?.variant].filter(
+      (p): p is string => typeof p === 'string' && p !== '',
+    );
+    return [`${parts.length > 0 ? parts.join('/') : 'unknown platform'} ${name}@${digest}`];
+  });
+  return listed.length > 0 ? listed.join(', ') : `${name}@sha256:…`;
 }
 
 function blobOpener(client: RegistryClient, repository: string) {

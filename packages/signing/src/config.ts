@@ -8,6 +8,7 @@ import {
 } from '@model-signing/core';
 import * as hashing from '@model-signing/hashing';
 import { type Manifest, statementBytes } from '@model-signing/manifest';
+import { abortedError, throwIfAborted } from './abort.js';
 import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
 import { createEcdsaKeySigner, loadEcPrivateKey } from './ec-key.js';
 import { type ImageSignOptions, type ImageSignResult, signFromManifestWith, signImageWith } from './image.js';
@@ -49,6 +50,14 @@ export interface SignResult {
   readonly manifest: Manifest;
   /** The bundle that was written. */
   readonly bundle: BundleJson;
+}
+
+/** Per-call options of {@link Config.sign} and {@link Config.signToBundle}. */
+export interface SignOptions {
+  /** Cancels signing: the promise rejects with a `SigningError` of code `ABORTED` and nothing is written. */
+  readonly signal?: AbortSignal;
+  /** Called as the model is hashed (the long part of signing). */
+  readonly onProgress?: hashing.HashOptions['onProgress'];
 }
 
 type SignerSource = () => Promise<ModelSigner>;
@@ -123,24 +132,24 @@ export class Config {
    * file is left out of the hash when it lies inside the model. Without a configured signer, Sigstore keyless
    * signing is used (as in the Python tool).
    */
-  async sign(modelPath: string, signaturePath: string): Promise<SignResult> {
+  async sign(modelPath: string, signaturePath: string, options: SignOptions = {}): Promise<SignResult> {
     return withSpan(
       'sign',
       { 'model_signing.model_path': modelPath, 'model_signing.signature': signaturePath },
       async (span) => {
         await checkWritable(signaturePath);
-        const { manifest, bundle, method } = await this.#signModel(modelPath, [signaturePath]);
+        const { manifest, bundle, method } = await this.#signModel(modelPath, [signaturePath], options);
         span.setAttribute('model_signing.method', method);
-        await writeAtomically(signaturePath, JSON.stringify(bundle));
+        await writeAtomically(signaturePath, JSON.stringify(bundle), { signal: options.signal });
         return { method, signaturePath, manifest, bundle };
       },
     );
   }
 
   /** Hashes and signs the model and returns the bundle without writing anything. */
-  async signToBundle(modelPath: string): Promise<BundleJson> {
+  async signToBundle(modelPath: string, options: SignOptions = {}): Promise<BundleJson> {
     return withSpan('sign', { 'model_signing.model_path': modelPath }, async (span) => {
-      const { bundle, method } = await this.#signModel(modelPath, []);
+      const { bundle, method } = await this.#signModel(modelPath, [], options);
       span.setAttribute('model_signing.method', method);
       return bundle;
     });
@@ -173,18 +182,22 @@ export class Config {
   async #signModel(
     modelPath: string,
     extraIgnores: readonly string[],
+    options: SignOptions,
   ): Promise<{ manifest: Manifest; bundle: BundleJson; method: SigningMethod }> {
+    throwIfAborted(options.signal);
     const source = this.#signer ?? (() => createSigstoreSigner({}));
     const signer = await source();
     try {
       // The hashing package opens the nested `hash` span itself.
-      const manifest = await hashModel(this.#hashing, modelPath, extraIgnores);
+      const manifest = await hashModel(this.#hashing, modelPath, extraIgnores, options);
       if (manifest.size === 0 && !this.#allowEmptyModel) {
         throw new SigningError(
           'EMPTY_MODEL',
           `The model ${modelPath} has no file to sign (after ignored paths); allow empty models explicitly to sign it anyway`,
         );
       }
+      // A cancelled call must not reach the signer: Sigstore would publish a log entry nobody keeps.
+      throwIfAborted(options.signal);
       const bundle = await signStatement(signer, statementBytes(manifest));
       return { manifest, bundle, method: signer.method };
     } finally {
@@ -203,9 +216,18 @@ async function hashModel(
   base: hashing.Config | undefined,
   modelPath: string,
   extraIgnores: readonly string[],
+  options: SignOptions,
 ): Promise<Manifest> {
   const config = base ? base.clone() : new hashing.Config();
   const inside = extraIgnores.filter((path) => isInside(modelPath, path));
   if (inside.length > 0) config.addIgnoredPaths({ modelPath, paths: inside.map((path) => resolve(path)) });
-  return config.hash(modelPath);
+  try {
+    return await config.hash(modelPath, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (error) {
+    if (error instanceof hashing.HashingError && error.code === 'ABORTED') throw abortedError(error);
+    throw error;
+  }
 }

@@ -29,6 +29,7 @@ export {
   type CertificateSignerOptions,
   Config,
   type EllipticKeySignerOptions,
+  type SignOptions,
   type SignResult,
 } from './config.js';
 export { createEcdsaKeySigner, loadEcPrivateKey } from './ec-key.js';

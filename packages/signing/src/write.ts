@@ -3,6 +3,7 @@ import { constants, unlinkSync } from 'node:fs';
 import { access, lstat, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SigningError } from '@model-signing/core';
+import { throwIfAborted } from './abort.js';
 
 /**
  * Checks, before anything is signed, that `path` can be written: its directory exists and is writable, and
@@ -94,19 +95,27 @@ export function abortPendingWrites(): number {
 
 /**
  * Writes `data` to `path` atomically: a temporary file in the same directory, then a rename. On failure no
- * partial file is left behind and an existing signature is kept. Temporary files of earlier writes to `path`
- * that were killed midway are removed first ({@link removeStaleTempFiles}).
+ * partial file is left behind and an existing signature is kept; so too when `signal` fires before the rename
+ * (the call then rejects with code `ABORTED`). Temporary files of earlier writes to `path` that were killed
+ * midway are removed first ({@link removeStaleTempFiles}).
  */
-export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeAtomically(
+  path: string,
+  data: string | Uint8Array,
+  options: { readonly signal?: AbortSignal | undefined } = {},
+): Promise<void> {
   const target = resolve(path);
+  throwIfAborted(options.signal);
   await removeStaleTempFiles(target);
   const temp = join(dirname(target), tempName(target));
   pending.add(temp);
   try {
-    await writeFile(temp, data, { flag: 'wx', mode: 0o644 });
+    await writeFile(temp, data, { flag: 'wx', mode: 0o644, signal: options.signal });
+    throwIfAborted(options.signal);
     await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
+    if (options.signal?.aborted) throwIfAborted(options.signal);
     throw new SigningError(
       'WRITE_ERROR',
       `Cannot write the signature to ${path}: ${(error as Error).message}`,

@@ -21,6 +21,10 @@ import type { BundleVerifier, VerificationMethod } from './verifier.js';
 export interface VerifyOptions {
   /** Extra model-relative ignore paths for this call (added to the configured and the recorded ones). */
   readonly ignorePaths?: readonly string[];
+  /** Cancels verification: the promise rejects with a `VerificationError` of code `ABORTED`. */
+  readonly signal?: AbortSignal;
+  /** Called as the local model is hashed (the long part of verifying). */
+  readonly onProgress?: hashing.HashOptions['onProgress'];
 }
 
 /** What a successful {@link Config.verify} established. */
@@ -149,6 +153,7 @@ export class Config {
         if (!this.#verifier) {
           throw new VerificationError('NO_VERIFIER', 'Attempting to verify with no configured verifier');
         }
+        throwIfAborted(options.signal);
         const verifier = await this.#verifier();
         span.setAttribute('model_signing.method', verifier.method);
         const bundle = await readBundleFile(signaturePath, { maxBytes: this.#maxSignatureBytes });
@@ -163,6 +168,7 @@ export class Config {
    * current image manifest; `localModel` is then compared file by file with the signed manifest.
    */
   async verifyImage(ref: string, options: ImageVerifyOptions = {}): Promise<ImageVerificationResult> {
+    throwIfAborted(options.signal);
     return verifyImageWith(this.#verifier ? await this.#verifier() : undefined, ref, {
       ...options,
       ignorePaths: [...this.#ignorePaths, ...(options.ignorePaths ?? [])],
@@ -178,6 +184,7 @@ export class Config {
     modelPath: string,
     options: VerifyOptions & { excludePaths?: readonly string[] } = {},
   ): Promise<VerificationResult> {
+    throwIfAborted(options.signal);
     const verified = await verifier.verify(bundle);
     checkPayloadType(verified);
     const statement = signedStatement(verified.payload);
@@ -188,9 +195,12 @@ export class Config {
       allowSymlinks: this.#allowSymlinks,
       excludePaths: options.excludePaths,
     });
-    const { expected, actual, equal } = this.#ignoreUnsignedFiles
-      ? await hashOnlySigned(statement, config, modelPath)
-      : await hashWhileReading(statement, config, modelPath);
+    const progress = { signal: options.signal, onProgress: options.onProgress };
+    const { expected, actual, equal } = await abortable(options.signal, () =>
+      this.#ignoreUnsignedFiles
+        ? hashOnlySigned(statement, config, modelPath, progress)
+        : hashWhileReading(statement, config, modelPath, progress),
+    );
     if (!equal) compareManifests(expected, actual);
     return {
       method: verifier.method,
@@ -203,14 +213,44 @@ export class Config {
   }
 }
 
+/** The caller's cancellation and progress callback, handed on to the hashing of the local model. */
+type HashProgressOptions = Pick<VerifyOptions, 'signal' | 'onProgress'>;
+
+/** Runs `body`; once `signal` has fired, whatever it throws becomes the one `ABORTED` error. */
+async function abortable<T>(signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (signal?.aborted) throw abortedError(error);
+    throw error;
+  }
+}
+
+function abortedError(cause: unknown): VerificationError {
+  return new VerificationError('ABORTED', 'Verification was cancelled', { cause });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError(signal.reason);
+}
+
 // The resources name the files to hash, so they are read first.
 async function hashOnlySigned(
   statement: SignedStatement,
   config: hashing.Config,
   modelPath: string,
+  progress: HashProgressOptions,
 ): Promise<{ expected: Manifest; actual: Manifest; equal?: boolean }> {
   const expected = statement.manifest();
-  return { expected, actual: await hashLocalModel(config, modelPath, expected, true) };
+  return { expected, actual: await hashLocalModel(config, modelPath, expected, true, defined(progress)) };
+}
+
+/** `options` without its undefined members, so that they do not override the hashing defaults. */
+function defined(options: HashProgressOptions): HashProgressOptions {
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
 }
 
 // The signed resources are checked while the local model is hashed, once the walk is over: before that the
@@ -221,14 +261,17 @@ async function hashWhileReading(
   statement: SignedStatement,
   config: hashing.Config,
   modelPath: string,
+  progress: HashProgressOptions,
 ): Promise<{ expected: Manifest; actual: Manifest; equal?: boolean }> {
   const controller = new AbortController();
+  const signal = progress.signal ? AbortSignal.any([controller.signal, progress.signal]) : controller.signal;
   let walked!: () => void;
   const walkOver = new Promise<void>((resolve) => {
     walked = resolve;
   });
   const hashed = hashLocalModel(config, modelPath, statement, false, {
-    signal: controller.signal,
+    ...defined(progress),
+    signal,
     onWalked: () => walked(),
   });
   // Its failure is reported below, after the statement's; until then it must not count as unhandled.

@@ -37,7 +37,9 @@ export type VerificationErrorCode =
   /** The model does not match its signature: files are extra, missing or changed. */
   | 'MODEL_MISMATCH'
   /** A verification method this build does not include. */
-  | 'NOT_AVAILABLE';
+  | 'NOT_AVAILABLE'
+  /** The caller's AbortSignal fired. */
+  | 'ABORTED';
 
 /** A digest as reported in mismatch details. */
 export interface ReportedDigest {

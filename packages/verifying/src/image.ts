@@ -43,6 +43,11 @@ export interface ImageVerifyOptions extends oci.RegistryAccess {
   readonly ignoreGitPaths?: boolean;
   /** Set false to trust ModelCar layer annotations without pulling the layers (decisions 24). */
   readonly checkLayerContents?: boolean;
+  /**
+   * Cancels verification between registry steps: the promise rejects with a `VerificationError` of code
+   * `ABORTED`. (An image is not hashed locally, so there is no hashing progress to report.)
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What `Config.verifyImage` established. */
@@ -69,7 +74,12 @@ export async function verifyImageWith(
     { 'model_signing.image': ref, 'model_signing.method': verifier.method },
     async () => {
       const warnings: string[] = [];
-      const { ignorePaths, ignoreGitPaths, ...rest } = options;
+      const { ignorePaths, ignoreGitPaths, signal, ...rest } = options;
+      const stopIfAborted = () => {
+        if (signal?.aborted)
+          throw new VerificationError('ABORTED', 'Verification was cancelled', { cause: signal.reason });
+      };
+      stopIfAborted();
       const { verifyImage } = await loadOci();
       const result = await verifyImage(ref, {
         ...rest,
@@ -82,6 +92,7 @@ export async function verifyImageWith(
           }
         },
         verifyBundle: async (json) => {
+          stopIfAborted();
           const verified = await verifier.verify(readBundle(json as Record<string, unknown>));
           checkPayloadType(verified);
           warnings.push(...(verified.warnings ?? []));
@@ -90,6 +101,7 @@ export async function verifyImageWith(
         expectedManifest: (payload: Uint8Array): Manifest => expectedManifest(payload),
         compareManifests,
       });
+      stopIfAborted();
       return { ...result, method: verifier.method, warnings };
     },
   );

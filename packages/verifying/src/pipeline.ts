@@ -115,7 +115,7 @@ export async function hashLocalModel(
   modelPath: string,
   expected: { readonly serialization: Serialization; readonly items?: readonly ManifestItem[] },
   ignoreUnsignedFiles = false,
-  hashOptions: Pick<hashing.HashOptions, 'signal' | 'onWalked'> = {},
+  hashOptions: Pick<hashing.HashOptions, 'signal' | 'onWalked' | 'onProgress'> = {},
 ): Promise<Manifest> {
   if (ignoreUnsignedFiles && !expected.items) {
     throw new TypeError(

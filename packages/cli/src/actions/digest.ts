@@ -1,6 +1,7 @@
 import type * as hashing from '@model-signing/hashing';
-import { serializationToJson } from '@model-signing/manifest';
+import type { Serialization } from '@model-signing/manifest';
 import type { DigestOptions } from '../commands/digest.js';
+import { commandSignal } from '../interrupt.js';
 import { emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { cliHashingConfig } from './hashing-config.js';
@@ -21,7 +22,7 @@ export async function runDigest(modelPath: string, options: DigestOptions, shard
   const progress = new ProgressBar(!options.json);
   const manifest = await failWith('Computing digest failed: ', async () => {
     try {
-      return await config.hash(modelPath, progress.hashOptions);
+      return await config.hash(modelPath, { signal: commandSignal(), ...progress.hashOptions });
     } finally {
       progress.finish();
     }
@@ -31,7 +32,18 @@ export async function runDigest(modelPath: string, options: DigestOptions, shard
     status: 'success',
     digest,
     modelName: manifest.modelName,
-    serialization: serializationToJson(manifest.serialization),
+    serialization: serializationJson(manifest.serialization),
     resources: manifest.size,
   });
+}
+
+/** The serialization in the camelCase of the rest of the JSON output (the library's own field names). */
+export function serializationJson(serialization: Serialization): Record<string, unknown> {
+  return {
+    method: serialization.method,
+    hashType: serialization.hashType,
+    ...(serialization.method === 'shards' ? { shardSize: serialization.shardSize } : {}),
+    allowSymlinks: serialization.allowSymlinks,
+    ignorePaths: [...serialization.ignorePaths],
+  };
 }

@@ -22,11 +22,13 @@ export async function runSignImage(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  // Usage errors of the registry options come before any key is loaded or any request is sent.
+  const access = registryAccess(options);
   const lines: string[] = [];
   const result = await failWith('Signing failed with error: ', async () => {
     const config = configure(new Config());
     return config.signImage(reference.toString(), {
-      ...registryAccess(options),
+      ...access,
       attachmentMode: options.attachmentMode,
       output: options.outputMode,
       signaturePath: options.signature,

@@ -2,7 +2,10 @@ import { Config, type SignResult } from '@model-signing/signing';
 import type { ImageSignCliOptions } from '../commands/image-sign.js';
 import type { SignOptions } from '../commands/sign-key.js';
 import { absolute } from '../common.js';
+import { commandSignal } from '../interrupt.js';
+import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
+import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
 import { cliHashingConfig } from './hashing-config.js';
 import { runSignImage } from './sign-image.js';
@@ -19,12 +22,21 @@ export async function runSign(
   options: SignOptions,
   configure: ConfigureSigner,
 ): Promise<void> {
+  logger.debug(`signing ${absolute(modelPath)} into ${absolute(options.signature)}`);
+  const progress = new ProgressBar(!options.json, 'Signing');
   const result: SignResult = await failWith('Signing failed with error: ', async () => {
     const config = configure(new Config());
     config
       .setHashingConfig(cliHashingConfig(modelPath, options, [options.signature]))
       .setAllowEmptyModel(options.allowEmptyModel);
-    return config.sign(modelPath, options.signature);
+    try {
+      return await config.sign(modelPath, options.signature, {
+        signal: commandSignal(),
+        ...progress.hashOptions,
+      });
+    } finally {
+      progress.finish();
+    }
   });
   emit(options.json, ['Signing succeeded'], {
     status: 'success',

@@ -5,6 +5,8 @@ import { registryAccess } from '../commands/image-common.js';
 import type { ImageVerifyCliOptions } from '../commands/image-verify.js';
 import { absolute } from '../common.js';
 import { logCauses, UsageError } from '../errors.js';
+import { commandSignal } from '../interrupt.js';
+import { mismatchLines, mismatchMessage } from '../mismatch.js';
 import { CommandError, emit, failWith } from '../output.js';
 
 /** What every verification failure message starts with, as the Python CLI prints it. */
@@ -17,10 +19,12 @@ export const PREFIX = 'Verification failed with error: ';
 export function asCommandError(error: unknown): unknown {
   if (!(error instanceof VerificationError)) return error;
   logCauses(error);
-  return new CommandError(`${PREFIX}${error.message}`, {
-    details: error.detailLines(),
+  const details = error.details;
+  if (!details) return new CommandError(`${PREFIX}${error.message}`, { code: error.code });
+  return new CommandError(`${PREFIX}${mismatchMessage(details)}`, {
+    details: mismatchLines(details),
     code: error.code,
-    data: error.details,
+    data: { ...details },
   });
 }
 
@@ -39,6 +43,8 @@ export async function runVerifyImage(
       `Invalid attachment mode '${options.attachmentMode}'. Must be 'referrers' or 'tag'.`,
     );
   }
+  // Usage errors of the registry options come before anything is printed or any request is sent.
+  const access = registryAccess(options);
   const ref = reference.toString();
   if (!options.json) {
     process.stdout.write(`Verifying: ${ref}\n`);
@@ -52,7 +58,8 @@ export async function runVerifyImage(
   const result = await failWith(PREFIX, async () => {
     try {
       return await configure(new Config()).verifyImage(ref, {
-        ...registryAccess(options),
+        ...access,
+        signal: commandSignal(),
         ...(options.signature ? { signature: options.signature } : {}),
         ...(mode ? { attachmentMode: mode } : {}),
         ...(options.localModel ? { localModel: options.localModel } : {}),

@@ -3,9 +3,13 @@ import { Config, type VerificationResult } from '@model-signing/verifying';
 import { type ImageVerifyCliOptions, requireLocalSignature } from '../commands/image-verify.js';
 import type { VerifyOptions } from '../commands/verify-key.js';
 import { absolute } from '../common.js';
+import { commandSignal } from '../interrupt.js';
+import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
+import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
 import { timestampJson, timestampLines } from './timestamp-report.js';
+import { serializationJson } from './digest.js';
 import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
@@ -21,6 +25,7 @@ export async function runVerify(
   options: VerifyOptions,
   configure: ConfigureVerifier,
 ): Promise<void> {
+  const progress = new ProgressBar(!options.json, 'Verifying');
   const result: VerificationResult = await failWith(PREFIX, async () => {
     try {
       const config = configure(new Config())
@@ -30,11 +35,19 @@ export async function runVerify(
         })
         .setAllowSymlinks(options.allowSymlinks)
         .setIgnoreUnsignedFiles(options.ignoreUnsignedFiles);
-      return await config.verify(modelPath, options.signature);
+      return await config.verify(modelPath, options.signature, {
+        signal: commandSignal(),
+        ...progress.hashOptions,
+      });
     } catch (error) {
       throw asCommandError(error);
+    } finally {
+      progress.finish();
     }
   });
+  logger.debug(
+    `serialization read from the signature: ${JSON.stringify(serializationJson(result.manifest.serialization))}`,
+  );
   emit(options.json, [...result.warnings, ...timestampLines(result), 'Verification succeeded'], {
     status: 'success',
     method: result.method,

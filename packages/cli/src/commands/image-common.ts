@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { RegistryAccess, RegistryCredentials } from '@model-signing/oci';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
@@ -47,6 +47,9 @@ export function registryAccess(options: RegistryCliOptions): RegistryAccess {
     }
     credentials = { username: options.registryUsername, password: options.registryPassword };
   }
+  if (options.authfile !== undefined && !existsSync(options.authfile)) {
+    throw new UsageError(`--authfile ${options.authfile}: no such file`);
+  }
   let ca: string | undefined;
   if (options.registryCa) {
     try {
@@ -61,5 +64,6 @@ export function registryAccess(options: RegistryCliOptions): RegistryAccess {
     ...(options.authfile ? { authFile: options.authfile } : {}),
     ...(ca ? { ca } : {}),
     warn: (message) => logger.warn(message),
+    ...(logger.enabled('debug') ? { debug: (message: string) => logger.debug(`registry: ${message}`) } : {}),
   };
 }

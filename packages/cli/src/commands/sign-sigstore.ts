@@ -1,5 +1,6 @@
 import type { Config, SigstoreSignerOptions } from '@model-signing/signing';
 import type { Command } from 'commander';
+import { logger } from '../log.js';
 import { addImageSignOptions, type ImageSignCliOptions } from './image-sign.js';
 import { addSignOptions, type SignOptions } from './sign-key.js';
 import type { CommandGroups } from './types.js';
@@ -26,11 +27,20 @@ export function addSigstoreTrustOptions(command: Command): Command {
 export function sigstoreTrust(
   options: SigstoreTrustOptions,
 ): Pick<SigstoreSignerOptions, 'useStaging' | 'trustConfig' | 'instance'> {
+  logger.debug(`trust: ${trustSource(options)}`);
   return {
     useStaging: options.useStaging,
     ...(options.trustConfig ? { trustConfig: options.trustConfig } : {}),
     ...(options.instance ? { instance: options.instance } : {}),
   };
+}
+
+/** Which Sigstore trust the options select, in the order the library applies them. */
+function trustSource(options: SigstoreTrustOptions): string {
+  if (options.trustConfig) return `the ClientTrustConfig file ${options.trustConfig} (--trust-config)`;
+  if (options.instance) return `the private instance ${options.instance} (--instance; TUF cache)`;
+  if (options.useStaging) return 'the Sigstore staging instance (--use-staging)';
+  return 'the Sigstore public-good instance (production trusted root shipped with the package)';
 }
 
 interface SignSigstoreOptions extends SignOptions, SigstoreTrustOptions, ImageSignCliOptions {

@@ -47,6 +47,9 @@ export function registerVerifyCertificate({ verify }: CommandGroups): void {
         "Missing option '--certificate-chain': give the trusted root certificate(s); there is no implicit WebPKI trust.",
       );
     }
+    logger.debug(
+      `trust: the root certificates in ${options.certificateChain.join(', ')} (--certificate-chain)`,
+    );
     const trust = timestampAuthorities(options);
     const { runVerify } = await import('../actions/verify.js');
     await runVerify(modelPath, options, (config) =>

@@ -1,6 +1,7 @@
 import type { Config } from '@model-signing/verifying';
 import type { Command } from 'commander';
 import { addModelOptions, addSignatureOption, type ModelOptions } from '../common.js';
+import { logger } from '../log.js';
 import { addImageVerifyOptions, type ImageVerifyCliOptions } from './image-verify.js';
 import {
   addTimestampVerifyOptions,
@@ -43,6 +44,7 @@ export function registerVerifyKey({ verify }: CommandGroups): void {
   addTimestampVerifyOptions(command);
   addImageVerifyOptions(addVerifyOptions(command)).action(
     async (modelPath: string, options: VerifyKeyOptions) => {
+      logger.debug(`trust: the public key ${options.publicKey} (--public-key)`);
       const trust = timestampAuthorities(options);
       const configure = (config: Config) =>
         config.useEllipticKeyVerifier({ publicKey: options.publicKey, ...trust });
