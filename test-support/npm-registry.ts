@@ -20,21 +20,27 @@ export interface PackedPackage {
 
 /**
  * Packs every package under packages/ with `pnpm pack`, as a release does: `workspace:` ranges become versions
- * and `prepack` scripts run (the prebuilt hashing addon). The packages must be built.
+ * and `prepack` scripts run (the prebuilt hashing addon). The packages must be built. With
+ * `MODEL_SIGNING_PACKED_DIR` set (scripts/release.sh), the tarballs already there are used instead: those are
+ * the ones a release publishes.
  */
 export function packWorkspace(destination: string): PackedPackage[] {
   const packed: PackedPackage[] = [];
+  const prepacked = process.env.MODEL_SIGNING_PACKED_DIR;
   for (const dir of readdirSync(path.join(REPO_ROOT, 'packages'))) {
     const cwd = path.join(REPO_ROOT, 'packages', dir);
     const { name, version } = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as {
       name: string;
       version: string;
     };
-    execFileSync('pnpm', ['pack', '--pack-destination', destination], {
-      cwd,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const file = path.join(destination, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
+    if (!prepacked) {
+      execFileSync('pnpm', ['pack', '--pack-destination', destination], {
+        cwd,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    }
+    const tarball = `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`;
+    const file = path.join(prepacked || destination, tarball);
     const manifest = JSON.parse(
       execFileSync('tar', ['-xzOf', file, 'package/package.json'], { encoding: 'utf8' }),
     ) as Record<string, unknown>;

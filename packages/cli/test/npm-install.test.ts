@@ -23,7 +23,7 @@ import {
   packWorkspace,
   startRegistry,
 } from '../../../test-support/npm-registry.js';
-import { FIXTURES, PYTHON_SIGNATURES } from '../../../test-support/paths.js';
+import { FIXTURES, PYTHON_SIGNATURES, REPO_ROOT } from '../../../test-support/paths.js';
 import { createUpstreamModel } from '../../../test-support/upstream-models.js';
 import { SUPPORTED_NODE } from '../src/node-version.js';
 
@@ -32,6 +32,12 @@ const run = promisify(execFile);
 /** The bounds of an install of @model-signing/verifying alone (with what it pulls in). */
 const VERIFYING_MAX_PACKAGES = 60;
 const VERIFYING_MAX_BYTES = 25 * 1024 * 1024;
+
+/** What `model-signing --version` prints: the version of the CLI package. */
+function versionLine(): string {
+  const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'packages/cli/package.json'), 'utf8'));
+  return `model-signing, version ${version}\n`;
+}
 
 const KEY_GOLDEN = path.join(PYTHON_SIGNATURES, 'v1.1.0-elliptic-key');
 const GOLDEN_PUBLIC_KEY = path.join(PYTHON_SIGNATURES, 'keys/certificate/signing-key-pub.pem');
@@ -256,7 +262,7 @@ console.log(JSON.stringify(await nativeEngine()));`,
       for (const name of ['model-signing', 'model_signing']) {
         const result = sh(path.join(full, 'node_modules/.bin', name), ['--version'], full);
         expect(result.stderr).toBe('');
-        expect(result.stdout).toBe('model-signing, version 0.1.0\n');
+        expect(result.stdout).toBe(versionLine());
         expect(result.status).toBe(0);
       }
     });
@@ -328,13 +334,13 @@ console.log(JSON.stringify(await nativeEngine()));`,
     it('runs with npx', () => {
       const result = sh('npx', ['--no', '--', 'model-signing', '--version'], full);
       expect(result.stderr).toBe('');
-      expect(result.stdout).toBe('model-signing, version 0.1.0\n');
+      expect(result.stdout).toBe(versionLine());
     });
 
     it('runs from a global install (npm i -g)', () => {
       const result = sh(path.join(globalPrefix, 'bin/model-signing'), ['--version'], work);
       expect(result.stderr).toBe('');
-      expect(result.stdout).toBe('model-signing, version 0.1.0\n');
+      expect(result.stdout).toBe(versionLine());
       const digest = sh(path.join(globalPrefix, 'bin/model-signing'), ['digest', KEY_GOLDEN], work);
       expect(digest.status, digest.stderr).toBe(0);
       expect(digest.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
@@ -360,7 +366,7 @@ console.log(JSON.stringify(await nativeEngine()));`,
         MODEL_SIGNING_NODE: node,
       });
       expect(rerun.stderr).toBe('');
-      expect(rerun.stdout).toBe('model-signing, version 0.1.0\n');
+      expect(rerun.stdout).toBe(versionLine());
     });
   });
 
