@@ -426,5 +426,28 @@ console.log(JSON.stringify(await nativeEngine()));`,
       );
       expect(statSync(path.join(work, 'model.sig'), { throwIfNoEntry: false })).toBeUndefined();
     });
+
+    it('without the prebuilt addon either, nativeEngine() says what to approve', () => {
+      // As on a platform the package has no prebuilt addon for, with the install script not run.
+      rmSync(path.join(noScripts, 'node_modules/@model-signing/hashing-native/prebuilds'), {
+        recursive: true,
+      });
+      const engine = nodeScript(
+        noScripts,
+        'engine-none.mjs',
+        `import { nativeEngine } from '@model-signing/hashing';
+console.log(JSON.stringify(await nativeEngine()));`,
+      ) as { available: boolean; reason?: string };
+      expect(engine.available).toBe(false);
+      expect(engine.reason).toContain('pnpm approve-builds');
+      expect(engine.reason).toContain('onlyBuiltDependencies');
+      expect(engine.reason).toContain('npm approve-scripts @model-signing/hashing-native');
+      const digest = sh(
+        path.join(noScripts, 'node_modules/.bin/model-signing'),
+        ['digest', KEY_GOLDEN],
+        noScripts,
+      );
+      expect(digest.status, digest.stderr).toBe(0);
+    });
   });
 });
