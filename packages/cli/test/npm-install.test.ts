@@ -95,6 +95,16 @@ function nodeScript(cwd: string, name: string, source: string): unknown {
   return JSON.parse(result.stdout);
 }
 
+/** What `nativeEngine()` of the @model-signing/hashing installed in `cwd` reports. */
+function engineIn(cwd: string): { available: boolean; blake3: boolean; addon?: string; reason?: string } {
+  return nodeScript(
+    cwd,
+    'engine.mjs',
+    `import { nativeEngine } from '@model-signing/hashing';
+console.log(JSON.stringify(await nativeEngine()));`,
+  ) as { available: boolean; blake3: boolean; addon?: string; reason?: string };
+}
+
 function sh(command: string, args: readonly string[], cwd: string, extra: NodeJS.ProcessEnv = {}) {
   return spawnSync(command, args, { cwd, env: { ...env, ...extra }, encoding: 'utf8', timeout: 120_000 });
 }
@@ -244,12 +254,7 @@ console.log(JSON.stringify(out));`,
     it('runs the install script of hashing-native without compiling: the prebuilt addon is in use', () => {
       const native = path.join(full, 'node_modules/@model-signing/hashing-native');
       expect(statSync(path.join(native, 'build'), { throwIfNoEntry: false })).toBeUndefined();
-      const status = nodeScript(
-        full,
-        'engine.mjs',
-        `import { nativeEngine } from '@model-signing/hashing';
-console.log(JSON.stringify(await nativeEngine()));`,
-      );
+      const status = engineIn(full);
       expect(status).toEqual({ available: true, blake3: true, addon: 'prebuilt' });
     });
   });
@@ -404,12 +409,7 @@ console.log(JSON.stringify({ files: result.files, engine: await nativeEngine() }
       const bin = path.join(noScripts, 'node_modules/.bin/model-signing');
       const digest = sh(bin, ['digest', KEY_GOLDEN], noScripts);
       expect(digest.status, digest.stderr).toBe(0);
-      const engine = nodeScript(
-        noScripts,
-        'engine.mjs',
-        `import { nativeEngine } from '@model-signing/hashing';
-console.log(JSON.stringify(await nativeEngine()));`,
-      );
+      const engine = engineIn(noScripts);
       expect(engine).toEqual({ available: true, blake3: true, addon: 'prebuilt' });
       const model = path.join(work, 'pkcs11-model');
       mkdirSync(model, { recursive: true });
@@ -432,12 +432,7 @@ console.log(JSON.stringify(await nativeEngine()));`,
       rmSync(path.join(noScripts, 'node_modules/@model-signing/hashing-native/prebuilds'), {
         recursive: true,
       });
-      const engine = nodeScript(
-        noScripts,
-        'engine-none.mjs',
-        `import { nativeEngine } from '@model-signing/hashing';
-console.log(JSON.stringify(await nativeEngine()));`,
-      ) as { available: boolean; reason?: string };
+      const engine = engineIn(noScripts);
       expect(engine.available).toBe(false);
       expect(engine.reason).toContain('pnpm approve-builds');
       expect(engine.reason).toContain('onlyBuiltDependencies');
