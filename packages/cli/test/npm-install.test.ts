@@ -139,6 +139,7 @@ function treeBytes(dir: string): number {
 
 const NAMES = [
   '@model-signing/manifest',
+  '@model-signing/core',
   '@model-signing/hashing',
   '@model-signing/hashing-native',
   '@model-signing/oci',
