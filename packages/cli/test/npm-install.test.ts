@@ -4,11 +4,13 @@
 // node_modules: what runs is what the tarballs hold.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -55,7 +57,11 @@ function integratorEnvironment(): NodeJS.ProcessEnv {
   }
   env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
   env.npm_config_update_notifier = 'false';
-  if (process.env.npm_config_nodedir) env.npm_config_nodedir = process.env.npm_config_nodedir;
+  // This Node's own headers when they sit beside it (the `node` package of .tools/, an official tarball).
+  const prefix = path.resolve(realpathSync(process.execPath), '../..');
+  const headers = existsSync(path.join(prefix, 'include/node/node.h')) ? prefix : undefined;
+  const nodedir = process.env.npm_config_nodedir ?? headers;
+  if (nodedir) env.npm_config_nodedir = nodedir;
   return env;
 }
 
