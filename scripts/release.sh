@@ -19,7 +19,7 @@ case "${1:-}" in
 esac
 
 # Dependencies before their dependents, so that no published package names one that is not there yet.
-ORDER=(manifest core hashing-native hashing oci pkcs11 signing verifying cli)
+ORDER=(manifest core hashing-native hashing oci pkcs11 signing verifying tfjs cli)
 
 pending=$(find .changeset -maxdepth 1 -name '*.md' ! -name README.md | wc -l)
 if [ "$pending" -gt 0 ]; then

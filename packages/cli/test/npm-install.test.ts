@@ -152,6 +152,7 @@ const NAMES = [
   '@model-signing/pkcs11',
   '@model-signing/signing',
   '@model-signing/verifying',
+  '@model-signing/tfjs',
   '@model-signing/cli',
 ];
 
