@@ -18,8 +18,6 @@ case "${1:-}" in
   *) echo "usage: scripts/release.sh [--dry-run | --publish]" >&2; exit 2 ;;
 esac
 
-# Dependencies before their dependents, so that no published package names one that is not there yet.
-ORDER=(manifest core hashing-native hashing oci pkcs11 signing verifying tfjs cli)
 
 pending=$(find .changeset -maxdepth 1 -name '*.md' ! -name README.md | wc -l)
 if [ "$pending" -gt 0 ]; then
@@ -32,11 +30,17 @@ if [ "$pending" -gt 0 ]; then
 fi
 
 bash scripts/setup.sh
+# The published packages, dependencies before their dependents (pnpm's order), so that no published package
+# names one that is not there yet.
+mapfile -t DIRS < <(pnpm -r --workspace-concurrency=1 --filter './packages/*' exec node -e \
+  'const p = require("./package.json"); if (!p.private) console.log(process.cwd())')
 rm -rf release
 mkdir -p release
 echo "== pack"
-for name in "${ORDER[@]}"; do
-  (cd "packages/$name" && pnpm pack --pack-destination "$ROOT/release" >/dev/null)
+TARBALLS=()
+for dir in "${DIRS[@]}"; do
+  (cd "$dir" && pnpm pack --pack-destination "$ROOT/release" >/dev/null)
+  TARBALLS+=("release/$(cd "$dir" && node -p 'const p = require("./package.json"); `${p.name.slice(1).replace("/", "-")}-${p.version}.tgz`')")
 done
 ls -l release
 
@@ -44,8 +48,7 @@ echo "== install and use the tarballs"
 MODEL_SIGNING_PACKED_DIR="$ROOT/release" pnpm exec vitest run packages/cli/test/npm-install.test.ts
 
 echo "== publish${mode:+ ($mode)}"
-version=$(node -p 'require("./packages/cli/package.json").version')
-for name in "${ORDER[@]}"; do
-  npm publish ${mode:+"$mode"} --access public --provenance "release/model-signing-$name-$version.tgz"
+for tarball in "${TARBALLS[@]}"; do
+  npm publish ${mode:+"$mode"} --access public --provenance "$tarball"
 done
 [ -n "$mode" ] || pnpm exec changeset tag

@@ -19,7 +19,7 @@ export interface PackedPackage {
 }
 
 /**
- * Packs every package under packages/ with `pnpm pack`, as a release does: `workspace:` ranges become versions
+ * Packs every published (not private) package under packages/ with `pnpm pack`, as a release does: `workspace:` ranges become versions
  * and `prepack` scripts run (the prebuilt hashing addon). The packages must be built. With
  * `MODEL_SIGNING_PACKED_DIR` set (scripts/release.sh), the tarballs already there are used instead: those are
  * the ones a release publishes.
@@ -29,10 +29,16 @@ export function packWorkspace(destination: string): PackedPackage[] {
   const prepacked = process.env.MODEL_SIGNING_PACKED_DIR;
   for (const dir of readdirSync(path.join(REPO_ROOT, 'packages'))) {
     const cwd = path.join(REPO_ROOT, 'packages', dir);
-    const { name, version } = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as {
+    const {
+      name,
+      version,
+      private: unpublished,
+    } = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8')) as {
       name: string;
       version: string;
+      private?: boolean;
     };
+    if (unpublished) continue;
     if (!prepacked) {
       execFileSync('pnpm', ['pack', '--pack-destination', destination], {
         cwd,

@@ -143,22 +143,11 @@ function treeBytes(dir: string): number {
   return total;
 }
 
-const NAMES = [
-  '@model-signing/manifest',
-  '@model-signing/core',
-  '@model-signing/hashing',
-  '@model-signing/hashing-native',
-  '@model-signing/oci',
-  '@model-signing/pkcs11',
-  '@model-signing/signing',
-  '@model-signing/verifying',
-  '@model-signing/tfjs',
-  '@model-signing/cli',
-];
-
 describe('the packages as installed from npm', () => {
   let work: string;
   let packed: PackedPackage[];
+  /** Every published package. */
+  let names: string[];
   let registry: LocalRegistry;
   /** Every package, install scripts allowed. */
   let full: string;
@@ -173,13 +162,14 @@ describe('the packages as installed from npm', () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'ms-npm-'));
     mkdirSync(path.join(work, 'tarballs'));
     packed = packWorkspace(path.join(work, 'tarballs'));
+    names = packed.map((pkg) => pkg.name);
     registry = await startRegistry(packed);
     full = project(work, 'full', registry);
     verifyingOnly = project(work, 'verifying-only', registry);
     noScripts = project(work, 'no-scripts', registry);
     globalPrefix = path.join(work, 'global');
     await Promise.all([
-      npmInstall(full, NAMES),
+      npmInstall(full, names),
       npmInstall(verifyingOnly, ['--ignore-scripts', '@model-signing/verifying']),
       npmInstall(noScripts, ['--ignore-scripts', '@model-signing/cli']),
       npmInstall(work, [
@@ -240,7 +230,7 @@ describe('the packages as installed from npm', () => {
       const imported = nodeScript(
         full,
         'import-all.mjs',
-        `const names = ${JSON.stringify(NAMES)};
+        `const names = ${JSON.stringify(names)};
 const out = {};
 for (const name of names) out[name] = Object.keys(await import(name)).length;
 console.log(JSON.stringify(out));`,
@@ -248,12 +238,12 @@ console.log(JSON.stringify(out));`,
       const required = nodeScript(
         full,
         'require-all.cjs',
-        `const names = ${JSON.stringify(NAMES)};
+        `const names = ${JSON.stringify(names)};
 const out = {};
 for (const name of names) out[name] = Object.keys(require(name)).length;
 console.log(JSON.stringify(out));`,
       ) as Record<string, number>;
-      for (const name of NAMES) {
+      for (const name of names) {
         expect(imported[name], name).toBeGreaterThan(0);
         expect(required[name], name).toBe(imported[name]);
       }
