@@ -1,6 +1,6 @@
 // The packages as an integrator gets them: every workspace package is packed as a release packs it, served by a
-// registry on loopback for the @model-signing scope (every other dependency comes from npm's usual registry, or
-// npm's cache), and installed with npm into projects outside the workspace. Nothing here uses the workspace's
+// registry on loopback for the @model-signing scope (every other dependency comes from npm's cache, or from npm's
+// usual registry the first time: --prefer-offline), and installed with npm into projects outside the workspace. Nothing here uses the workspace's
 // node_modules: what runs is what the tarballs hold.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -81,11 +81,15 @@ function project(root: string, name: string, registry: LocalRegistry): string {
 
 async function npmInstall(cwd: string, args: readonly string[]): Promise<void> {
   try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...args], {
-      cwd,
-      env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...args],
+      {
+        cwd,
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     throw new Error(`npm install ${args.join(' ')} failed in ${cwd}:\n${stderr ?? String(error)}`);
