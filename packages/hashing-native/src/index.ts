@@ -1,11 +1,12 @@
 /**
  * The optional native engine of `@model-signing/hashing`: a Node-API addon, shipped prebuilt for linux x64
- * with glibc and built from source at install time elsewhere (or where its install script may run), that hashes a whole batch of files in one call through the OpenSSL inside Node.js (no JavaScript work per
- * file), and hashes one large file with BLAKE3 on several threads along the BLAKE3 tree.
+ * with glibc and built from source at install time elsewhere, that hashes a whole batch of files in one call
+ * through the OpenSSL inside Node.js (no JavaScript work per file), and hashes one large file with BLAKE3 on
+ * several threads along the BLAKE3 tree.
  *
- * Nothing here is needed for correctness: where no addon loads (no prebuilt one for the platform and no
- * C compiler, or the install script was not allowed to run), {@link loadNativeHashing} returns null and `@model-signing/hashing` uses its JavaScript engine,
- * which gives the same digests.
+ * Nothing here is needed for correctness: where no addon loads (none is prebuilt for the platform and the
+ * install script could not build one, or was not allowed to run), {@link loadNativeHashing} returns null and
+ * `@model-signing/hashing` uses its JavaScript engine, which gives the same digests.
  *
  * @packageDocumentation
  */
@@ -236,8 +237,12 @@ export function loadNativeHashing(): NativeHashing | null {
       return loaded;
     }
   }
+  const platform =
+    process.platform === 'linux' && process.arch === 'x64'
+      ? 'linux x64 without glibc'
+      : `${process.platform} ${process.arch}`;
   reason = notBuilt
-    ? `the addon is not built and none is prebuilt for ${process.platform} ${process.arch}: ${APPROVE_BUILD}`
+    ? `the addon is not built and none is prebuilt for ${platform}: ${APPROVE_BUILD}`
     : `the addon did not load: ${firstLine(builtError)}`;
   return loaded;
 }
