@@ -20,7 +20,7 @@ PACKAGES=(
   "chromium: the browser tests"
 )
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]; }
 
 missing=()
 needs=()
