@@ -429,6 +429,32 @@ console.log(JSON.stringify({ files: result.files, engine: await nativeEngine() }
       expect(statSync(path.join(work, 'model.sig'), { throwIfNoEntry: false })).toBeUndefined();
     });
 
+    it('the fix the PKCS #11 message names works: npm rebuild pkcs11js', async () => {
+      await run('npm', ['rebuild', 'pkcs11js', '--loglevel=error'], { cwd: noScripts, env });
+      const bin = path.join(noScripts, 'node_modules/.bin/model-signing');
+      const model = path.join(work, 'pkcs11-model');
+      // SoftHSM with no token at all: the binding loads, and then the token is not found.
+      mkdirSync(path.join(work, 'tokens'));
+      writeFileSync(
+        path.join(work, 'softhsm2.conf'),
+        `directories.tokendir = ${path.join(work, 'tokens')}\n`,
+      );
+      const uri = 'pkcs11:token=no-such-token;object=key?module-path=/usr/lib/softhsm/libsofthsm2.so';
+      const signed = sh(
+        bin,
+        ['sign', 'pkcs11-key', '--pkcs11-uri', uri, '--signature', 'model.sig', model],
+        work,
+        {
+          SOFTHSM2_CONF: path.join(work, 'softhsm2.conf'),
+        },
+      );
+      expect(signed.status).toBe(1);
+      expect(signed.stderr).not.toContain('pkcs11js');
+      expect(signed.stderr).toBe(
+        'Signing failed with error: Could not find a token with label no-such-token in any slots\n',
+      );
+    });
+
     it('without the prebuilt addon either, nativeEngine() says what to approve', () => {
       // As on a platform the package has no prebuilt addon for, with the install script not run.
       rmSync(path.join(noScripts, 'node_modules/@model-signing/hashing-native/prebuilds'), {
