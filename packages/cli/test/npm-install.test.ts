@@ -1,7 +1,7 @@
 // The packages as an integrator gets them: every workspace package is packed as a release packs it, served by a
-// registry on loopback for the @model-signing scope (every other dependency comes from npm's cache, or from npm's
-// usual registry the first time: --prefer-offline), and installed with npm into projects outside the workspace. Nothing here uses the workspace's
-// node_modules: what runs is what the tarballs hold.
+// registry on loopback for the @model-signing scope, and installed with npm into projects outside the workspace
+// (every other dependency comes from npm's cache, or from npm's usual registry the first time: --prefer-offline).
+// Nothing here uses the workspace's node_modules: what runs is what the tarballs hold.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
