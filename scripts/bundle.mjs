@@ -82,7 +82,11 @@ function withWorkspaceDependencies(names) {
   const add = (name) => {
     if (all.has(name)) return;
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'packages', name, 'package.json'), 'utf8'));
-    const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
+    const dependencies = {
+      ...manifest.dependencies,
+      ...manifest.optionalDependencies,
+      ...manifest.peerDependencies,
+    };
     for (const dependency of Object.keys(dependencies)) {
       const local = dependency.replace(/^@model-signing\//, '');
       if (local !== dependency && local in PACKAGES) add(local);

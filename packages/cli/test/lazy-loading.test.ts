@@ -1,43 +1,25 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceModules } from '../../../test-support/module-trace.js';
 import { REPO_ROOT } from '../../../test-support/paths.js';
 
 const entry = path.join(REPO_ROOT, 'packages/cli/dist/main.bundle.js');
 
-// A resolve hook that prints every module URL the CLI loads, so a test can see which packages a command pulls in.
-const HOOK = `
-import { registerHooks } from 'node:module';
-registerHooks({
-  resolve(specifier, context, next) {
-    const result = next(specifier, context);
-    process.stderr.write('loaded ' + result.url + '\\n');
-    return result;
-  },
-});
-`;
-
 describe('the CLI loads only what a command needs', () => {
   let dir: string;
-  let hook: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ms-lazy-'));
-    hook = path.join(dir, 'hook.mjs');
-    writeFileSync(hook, HOOK);
     writeFileSync(path.join(dir, 'weights.bin'), 'w');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  // Every module URL the CLI loads, so a test can see which packages a command pulls in.
   function loaded(args: string[]): string[] {
-    const result = spawnSync(process.execPath, ['--import', hook, entry, ...args], { encoding: 'utf8' });
-    expect(result.status).toBe(0);
-    const output = result.stderr;
-    return output
-      .split('\n')
-      .filter((line) => line.startsWith('loaded '))
-      .map((line) => line.slice('loaded '.length));
+    const trace = traceModules([entry, ...args]);
+    expect(trace.status).toBe(0);
+    return [...(trace.phases.start ?? [])];
   }
 
   const heavy = /packages\/(signing|verifying|oci|pkcs11|hashing)\/|@sigstore|@peculiar|undici/;

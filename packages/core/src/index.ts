@@ -18,6 +18,7 @@ export {
 } from './ec-key.js';
 export { SigningError, type SigningErrorCode } from './errors.js';
 export { describeInput, type PemInput, readPem } from './material.js';
+export { isMissingPackage } from './packages.js';
 export { pae } from './pae.js';
 export { redact, SigstoreError, type SigstoreErrorCode } from './sigstore/errors.js';
 export { resolveVerificationTrust, type TrustSelection } from './sigstore/resolve.js';

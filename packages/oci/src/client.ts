@@ -6,12 +6,17 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
 import { type RegistryCredentials, type ResolvedCredentials, resolveCredentials } from './credentials.js';
 import { checkDigest, digestAlgorithm, digestOf } from './digest.js';
 import { OciError } from './errors.js';
 import { MANIFEST_ACCEPT, OCI_INDEX } from './media-types.js';
+
+// undici is some hundred modules (about 100 ms): required when the first request is made, so that importing
+// this package (image references, for a CLI that checks whether its target is an image) does not load it.
+const requireHere = createRequire(import.meta.url);
+const loadUndici = () => requireHere('undici') as typeof import('undici');
 
 /** A content descriptor (OCI image-spec). */
 export interface Descriptor {
@@ -210,7 +215,7 @@ export class RegistryClient {
       let ca: string[] | undefined;
       if (extra.length > 0) {
         // An explicit `ca` replaces Node's default store in TLS, so the defaults are listed again.
-        ca = [...rootCertificates, ...extra];
+        ca = [...(requireHere('node:tls') as typeof import('node:tls')).rootCertificates, ...extra];
         const fromEnv = process.env.NODE_EXTRA_CA_CERTS;
         if (fromEnv) {
           try {
@@ -220,7 +225,7 @@ export class RegistryClient {
           }
         }
       }
-      this.#dispatcher = new Agent({
+      this.#dispatcher = new (loadUndici().Agent)({
         connect: { timeout, ...(ca ? { ca } : {}) },
         headersTimeout: timeout,
         bodyTimeout: timeout,

@@ -1,9 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { extract } from 'tar-stream';
+import type * as TarStream from 'tar-stream';
 import { digestAlgorithm } from './digest.js';
 import { OciError } from './errors.js';
+
+// tar-stream (and streamx, b4a, …) only for ModelCar layer checks: required on use, not when this package loads.
+const requireHere = createRequire(import.meta.url);
+const loadTarStream = () => requireHere('tar-stream') as typeof TarStream;
 
 /** One member of a tar archive. */
 export interface TarMember {
@@ -70,7 +75,7 @@ export async function walkLayer(
   onMember: (member: TarMember, content: AsyncIterable<Uint8Array>) => Promise<void>,
 ): Promise<void> {
   const hash = createHash(digestAlgorithm(digest));
-  const tar = extract();
+  const tar = loadTarStream().extract();
   const plain = await decompressed(tapped(blob, hash), what);
   plain.on('error', (error) => tar.destroy(error));
   plain.pipe(tar);

@@ -7,6 +7,7 @@
  */
 
 import {
+  isMissingPackage,
   readCertificates,
   readSingleCertificate,
   SigningError,
@@ -42,21 +43,11 @@ type Pkcs11Package = typeof import('@model-signing/pkcs11');
 
 const PACKAGE = '@model-signing/pkcs11';
 
-/** True when `error` (or an error it wraps, as loaders and test mocks do) says the package is not installed. */
-function isMissingPackage(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && e.message.includes(PACKAGE))
-      return true;
-  }
-  return false;
-}
-
 async function loadPkcs11(): Promise<Pkcs11Package> {
   try {
     return await import('@model-signing/pkcs11');
   } catch (error) {
-    if (isMissingPackage(error)) {
+    if (isMissingPackage(error, PACKAGE)) {
       throw new SigningError(
         'NOT_AVAILABLE',
         `PKCS #11 signing needs the optional package ${PACKAGE}; install it with: npm install ${PACKAGE}`,

@@ -3,20 +3,35 @@
 // signatures (the Python test leaf has the same subject as its issuer, so name matching alone mistakes it for
 // self-issued), validity at the current time with a named opt-out (decision 10), OpenSSL's CA and path-length
 // rules, and the Python tool's leaf-usage rule (format-and-behaviour §7.3).
-import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createRequire } from 'node:module';
+import type * as X509 from '@peculiar/x509';
 import { VerificationError } from './errors.js';
 
-// @peculiar/x509 types its provider as the DOM Crypto, which Node's webcrypto implements.
-x509.cryptoProvider.set(webcrypto as never);
+// @peculiar/x509 (with reflect-metadata, tsyringe and the @peculiar/asn1 schemas) is some hundred modules that
+// only the certificate method needs: it is required on first use, so that importing this package, and `verify
+// key`, do not load it. A namespace that loads on first property access keeps these functions synchronous.
+const requireHere = createRequire(import.meta.url);
+let peculiar: typeof X509 | undefined;
+const x509 = new Proxy({} as typeof X509, {
+  get(_, property) {
+    if (!peculiar) {
+      requireHere('reflect-metadata');
+      const loaded = requireHere('@peculiar/x509') as typeof X509;
+      // @peculiar/x509 types its provider as the DOM Crypto, which Node's webcrypto implements.
+      loaded.cryptoProvider.set(webcrypto as never);
+      peculiar = loaded;
+    }
+    return peculiar[property as keyof typeof X509];
+  },
+});
 
 /** A certificate parsed twice: @peculiar/x509 for the extensions, Node (OpenSSL) for signatures and names. */
 export interface ChainCertificate {
   /** The DER encoding. */
   readonly der: Uint8Array;
   /** Extensions, names and dates. */
-  readonly cert: x509.X509Certificate;
+  readonly cert: X509.X509Certificate;
   /** Signature checks and the public key. */
   readonly node: NodeCertificate;
 }

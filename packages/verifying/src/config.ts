@@ -13,7 +13,7 @@ import {
   hashLocalModel,
   signedStatement,
 } from './pipeline.js';
-import { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+import { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/lazy.js';
 import type { BundleVerifier, VerificationMethod } from './verifier.js';
 
 /** Per-call options of {@link Config.verify}. */

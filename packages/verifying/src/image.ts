@@ -4,13 +4,28 @@
  * @module
  */
 
-import { withSpan } from '@model-signing/core';
+import { isMissingPackage, withSpan } from '@model-signing/core';
 import type { Manifest } from '@model-signing/manifest';
-import * as oci from '@model-signing/oci';
+import type * as oci from '@model-signing/oci';
 import { bundleMethod, readBundle } from './bundle.js';
 import { VerificationError } from './errors.js';
 import { checkPayloadType, compareManifests, expectedManifest } from './pipeline.js';
 import type { BundleVerifier, VerificationMethod } from './verifier.js';
+
+const OCI_PACKAGE = '@model-signing/oci';
+
+// The registry client (undici, tar-stream: a third of a verify-only install) is an optional peer: loaded only
+// for images, and installed only by those who verify images.
+async function loadOci(): Promise<typeof oci> {
+  try {
+    return await import('@model-signing/oci');
+  } catch (error) {
+    const message = isMissingPackage(error, OCI_PACKAGE)
+      ? `Verifying an OCI image needs the optional package ${OCI_PACKAGE}; install it with: npm install ${OCI_PACKAGE}`
+      : `${OCI_PACKAGE} cannot be loaded: ${(error as Error).message}`;
+    throw new VerificationError('NOT_AVAILABLE', message, { cause: error });
+  }
+}
 
 /** Options of `Config.verifyImage`. */
 export interface ImageVerifyOptions extends oci.RegistryAccess {
@@ -53,7 +68,8 @@ export async function verifyImageWith(
     async () => {
       const warnings: string[] = [];
       const { ignorePaths, ignoreGitPaths, ...rest } = options;
-      const result = await oci.verifyImage(ref, {
+      const { verifyImage } = await loadOci();
+      const result = await verifyImage(ref, {
         ...rest,
         localModelOptions: { ignorePaths, ignoreGitPaths, signaturePath: options.signature },
         matchesMethod: (json) => {

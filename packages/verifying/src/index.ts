@@ -53,5 +53,5 @@ export {
   type LocalHashingOptions,
   signedStatement,
 } from './pipeline.js';
-export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/index.js';
+export { createSigstoreVerifier, type SigstoreVerifierOptions } from './sigstore/lazy.js';
 export type { BundleVerifier, VerificationMethod, VerifiedPayload } from './verifier.js';

@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileErrorReason } from '@model-signing/manifest';
-import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
+import type { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
 import { SigstoreError } from './errors.js';
+
+// The generated protobuf classes are needed only when trust material is parsed (Sigstore methods), not by
+// `verify key`: required on first use.
+const requireHere = createRequire(import.meta.url);
+const protobufSpecs = () =>
+  requireHere('@sigstore/protobuf-specs') as typeof import('@sigstore/protobuf-specs');
 
 /** Trusted-root media types the verifier understands. */
 export const TRUSTED_ROOT_MEDIA_TYPES: readonly string[] = [
@@ -41,7 +48,7 @@ export function normaliseProtoJsonKeys(value: unknown): unknown {
 
 /** Parses and checks a trusted root (`TrustedRoot` proto JSON, either key spelling). */
 export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
-  const root = TrustedRoot.fromJSON(normaliseProtoJsonKeys(json));
+  const root = protobufSpecs().TrustedRoot.fromJSON(normaliseProtoJsonKeys(json));
   if (!TRUSTED_ROOT_MEDIA_TYPES.includes(root.mediaType)) {
     throw new SigstoreError(
       'TRUST_CONFIG_ERROR',
@@ -53,7 +60,7 @@ export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
 
 /** Parses and checks a signing config (`SigningConfig` v0.2 proto JSON, either key spelling). */
 export function parseSigningConfig(json: unknown, source: string): SigningConfig {
-  const config = SigningConfig.fromJSON(normaliseProtoJsonKeys(json));
+  const config = protobufSpecs().SigningConfig.fromJSON(normaliseProtoJsonKeys(json));
   if (config.mediaType !== SIGNING_CONFIG_MEDIA_TYPE) {
     throw new SigstoreError(
       'TRUST_CONFIG_ERROR',

@@ -2,7 +2,7 @@ import { cp, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initTUF, type TUF, TUFError } from '@sigstore/tuf';
+import type { TUF } from '@sigstore/tuf';
 import { SigstoreError } from './errors.js';
 import { STAGING_TUF_ROOT } from './staging-root.js';
 import { parseSigningConfig, parseTrustedRoot, type SigstoreTrust } from './trust-config.js';
@@ -61,6 +61,16 @@ export function normaliseInstanceUrl(url: string): string {
 
 const requireFromHere = createRequire(import.meta.url);
 
+// @sigstore/tuf brings tuf-js and an HTTP client stack: loaded only when an instance's TUF repository is read,
+// never for verifying with a trust config or the embedded production root.
+const loadTuf = () => import('@sigstore/tuf');
+
+/** A TUF failure has a `code` (TUF_INIT_CACHE_ERROR, …); checked by shape so that the class need not be loaded. */
+function tufCode(error: unknown): string | undefined {
+  if (error instanceof Error && error.name === 'TUFError') return (error as Error & { code?: string }).code;
+  return undefined;
+}
+
 /**
  * The production trusted root embedded in `@sigstore/tuf` (its `seeds.json`), read without any network access.
  * It changes only with `@sigstore/tuf` releases; verification of public-good signatures uses it offline.
@@ -82,7 +92,8 @@ export function embeddedProductionTrust(): SigstoreTrust {
 
 function tufFailure(url: string, error: unknown, action: string): SigstoreError {
   const reason = error instanceof Error ? error.message : String(error);
-  const code = error instanceof TUFError ? ` (${error.code})` : '';
+  const tufErrorCode = tufCode(error);
+  const code = tufErrorCode ? ` (${tufErrorCode})` : '';
   return new SigstoreError('TUF_ERROR', `${action} for ${url}${code}: ${reason}`, { cause: error });
 }
 
@@ -136,6 +147,7 @@ export async function trustInstance(
   const scratch = await mkdtemp(join(tmpdir(), 'model-signing-tuf-'));
   try {
     const rootPath = await anchorFor(url, rootJsonPath, scratch);
+    const { initTUF } = await loadTuf();
     let tuf: TUF;
     try {
       tuf = await initTUF({
@@ -186,6 +198,7 @@ export async function loadInstanceTrust(
   try {
     // Public instances are seeded from the embedded roots on first use; private ones need trust-instance first.
     const rootPath = await anchorFor(url, undefined, scratch);
+    const { initTUF } = await loadTuf();
     let tuf: TUF;
     try {
       tuf = await initTUF({
@@ -195,7 +208,7 @@ export async function loadInstanceTrust(
         ...(rootPath ? { rootPath } : {}),
       });
     } catch (error) {
-      if (error instanceof TUFError && error.code === 'TUF_INIT_CACHE_ERROR') {
+      if (tufCode(error) === 'TUF_INIT_CACHE_ERROR') {
         throw new SigstoreError(
           'INSTANCE_NOT_TRUSTED',
           `The instance ${url} is not trusted yet: run \`model-signing trust-instance --instance ${url} ROOT_JSON\` first`,
