@@ -29,6 +29,8 @@ if [ "$pending" -gt 0 ]; then
   pnpm exec changeset status
 fi
 
+# A clean build: dist/ keeps the output of sources that were moved or deleted, which would be published too.
+rm -rf packages/*/dist
 bash scripts/setup.sh
 # The published packages, dependencies before their dependents (pnpm's order), so that no published package
 # names one that is not there yet.
@@ -40,7 +42,7 @@ echo "== pack"
 TARBALLS=()
 for dir in "${DIRS[@]}"; do
   (cd "$dir" && pnpm pack --pack-destination "$ROOT/release" >/dev/null)
-  TARBALLS+=("release/$(cd "$dir" && node -p 'const p = require("./package.json"); `${p.name.slice(1).replace("/", "-")}-${p.version}.tgz`')")
+  TARBALLS+=("$ROOT/release/$(cd "$dir" && node -p 'const p = require("./package.json"); `${p.name.slice(1).replace("/", "-")}-${p.version}.tgz`')")
 done
 ls -l release
 
