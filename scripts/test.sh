@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up (Node 24, pnpm, dependencies, build), lint, then every test.
+# The whole test suite, from a machine with only Node.js and npm: the Debian packages the tests drive
+# (system-deps.sh, which fails saying which tests cannot run when it cannot install them), set-up (Node 24,
+# pnpm, dependencies, build), lint, then every test.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
+bash scripts/system-deps.sh
 bash scripts/setup.sh
 echo "== lint (biome)"
 pnpm exec biome check .

@@ -3,15 +3,13 @@
  * The `model-signing` executable.
  * @module
  */
+import { unsupportedNodeMessage } from './node-version.js';
 
-const MIN_NODE_MAJOR = 22;
-const major = Number(process.versions.node.split('.')[0]);
-if (major < MIN_NODE_MAJOR) {
-  // Checked before anything else loads, so an old Node gets this line instead of a syntax or engine error.
-  process.stderr.write(
-    `model-signing: Node.js >= ${MIN_NODE_MAJOR} is required (this is ${process.version}); ` +
-      'set MODEL_SIGNING_NODE to a newer node\n',
-  );
+// Checked before the program loads, so an unsupported Node gets this line instead of an error from deep
+// inside a dependency.
+const unsupported = unsupportedNodeMessage(process.versions.node);
+if (unsupported !== null) {
+  process.stderr.write(`${unsupported}\n`);
   process.exitCode = 1;
 } else {
   const { EXIT, run } = await import('./program.js');

@@ -1,11 +1,12 @@
 /**
- * The optional native engine of `@model-signing/hashing`: a Node-API addon, built from source at install time,
- * that hashes a whole batch of files in one call through the OpenSSL inside Node.js (no JavaScript work per
- * file), and hashes one large file with BLAKE3 on several threads along the BLAKE3 tree.
+ * The optional native engine of `@model-signing/hashing`: a Node-API addon, shipped prebuilt for linux x64
+ * with glibc and built from source at install time elsewhere, that hashes a whole batch of files in one call
+ * through the OpenSSL inside Node.js (no JavaScript work per file), and hashes one large file with BLAKE3 on
+ * several threads along the BLAKE3 tree.
  *
- * Nothing here is needed for correctness: where the addon could not be built (no C compiler, another
- * platform), {@link loadNativeHashing} returns null and `@model-signing/hashing` uses its JavaScript engine,
- * which gives the same digests.
+ * Nothing here is needed for correctness: where no addon loads (none is prebuilt for the platform and the
+ * install script could not build one, or was not allowed to run), {@link loadNativeHashing} returns null and
+ * `@model-signing/hashing` uses its JavaScript engine, which gives the same digests.
  *
  * @packageDocumentation
  */
@@ -166,16 +167,47 @@ export interface NativeHashingStatus {
   readonly available: boolean;
   /** True when it hashes BLAKE3 too. */
   readonly blake3: boolean;
+  /**
+   * Which addon is loaded: `built` from the sources at install time (`build/Release`), or the `prebuilt` one the
+   * package ships for linux x64 with glibc (`prebuilds/linux-x64-glibc`).
+   */
+  readonly addon?: 'built' | 'prebuilt';
   /** Why it is not available (not built, disabled by `MODEL_SIGNING_NATIVE=0`, failed to load). */
   readonly reason?: string;
 }
 
 let loaded: NativeHashing | null | undefined;
+let loadedAddon: 'built' | 'prebuilt' | undefined;
 let reason: string | undefined;
+
+/** What to do when no addon loads: approve the package's install script, which builds one. */
+const APPROVE_BUILD =
+  'approve its install script (pnpm: `pnpm approve-builds`, or onlyBuiltDependencies in pnpm-workspace.yaml; ' +
+  'npm: `npm approve-scripts @model-signing/hashing-native`, without --ignore-scripts) with a C compiler present';
+
+/** The platform the package's prebuilt addon is for, when this is it: linux x64 with glibc (not musl). */
+function prebuiltFits(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  // The report's header names the glibc in use; it has none under musl. Its network part is slow and unneeded.
+  const report = process.report as NodeJS.ProcessReport & { excludeNetwork?: boolean };
+  const excluded = report.excludeNetwork;
+  report.excludeNetwork = true;
+  try {
+    const header = (report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+    return typeof header?.glibcVersionRuntime === 'string';
+  } finally {
+    report.excludeNetwork = excluded;
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error as Error).message.split('\n')[0] ?? '';
+}
 
 /**
  * The addon, or null when it is not built, does not load, or `MODEL_SIGNING_NATIVE=0` turns it off (to
- * measure or test the JavaScript engine). Loaded once per thread.
+ * measure or test the JavaScript engine). Loaded once per thread: the one built at install time when there is
+ * one, else the prebuilt one the package ships for linux x64 with glibc.
  */
 export function loadNativeHashing(): NativeHashing | null {
   if (loaded !== undefined) return loaded;
@@ -184,22 +216,41 @@ export function loadNativeHashing(): NativeHashing | null {
     reason = 'turned off by MODEL_SIGNING_NATIVE=0';
     return loaded;
   }
+  const require = createRequire(import.meta.url);
+  let builtError: unknown;
   try {
-    loaded = createRequire(import.meta.url)('../build/Release/hashing_native.node') as NativeHashing;
+    loaded = require('../build/Release/hashing_native.node') as NativeHashing;
+    loadedAddon = 'built';
+    return loaded;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    reason =
-      code === 'MODULE_NOT_FOUND'
-        ? 'the addon is not built (it needs a C compiler at install time)'
-        : `the addon did not load: ${(error as Error).message.split('\n')[0]}`;
+    builtError = error;
   }
+  const notBuilt = (builtError as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+  if (prebuiltFits()) {
+    try {
+      loaded = require('../prebuilds/linux-x64-glibc/hashing_native.node') as NativeHashing;
+      loadedAddon = 'prebuilt';
+      return loaded;
+    } catch (error) {
+      const why = notBuilt ? '' : `; the one built at install time did not either: ${firstLine(builtError)}`;
+      reason = `the prebuilt addon did not load: ${firstLine(error)}${why}; ${APPROVE_BUILD}`;
+      return loaded;
+    }
+  }
+  const platform =
+    process.platform === 'linux' && process.arch === 'x64'
+      ? 'linux x64 without glibc'
+      : `${process.platform} ${process.arch}`;
+  reason = notBuilt
+    ? `the addon is not built and none is prebuilt for ${platform}: ${APPROVE_BUILD}`
+    : `the addon did not load: ${firstLine(builtError)}`;
   return loaded;
 }
 
-/** Whether the native engine is in use in this process, and why not when it is not. */
+/** Whether the native engine is in use in this process, which addon, and why not when it is not. */
 export function nativeHashingStatus(): NativeHashingStatus {
   const native = loadNativeHashing();
   return native
-    ? { available: true, blake3: native.blake3 }
+    ? { available: true, blake3: native.blake3, ...(loadedAddon === undefined ? {} : { addon: loadedAddon }) }
     : { available: false, blake3: false, ...(reason === undefined ? {} : { reason }) };
 }

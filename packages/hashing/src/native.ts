@@ -124,7 +124,9 @@ export interface NativeEngineStatus {
   readonly available: boolean;
   /** True when BLAKE3 is hashed natively too (one large file on several threads). */
   readonly blake3: boolean;
-  /** Why it is not in use. */
+  /** Which addon is in use: the one `built` at install time, or the `prebuilt` one (linux x64, glibc). */
+  readonly addon?: 'built' | 'prebuilt';
+  /** Why it is not in use, and what to approve or install to have it. */
   readonly reason?: string;
 }
 
@@ -140,7 +142,13 @@ export async function loadNativeAddon(): Promise<NativeAddon | null> {
     addon = module.loadNativeHashing();
     status = module.nativeHashingStatus();
   } catch {
-    status = { available: false, blake3: false, reason: '@model-signing/hashing-native is not installed' };
+    status = {
+      available: false,
+      blake3: false,
+      reason:
+        '@model-signing/hashing-native is not installed (an optional dependency: linux only, left out by ' +
+        '--omit=optional or --no-optional)',
+    };
   }
   return addon;
 }

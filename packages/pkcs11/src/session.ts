@@ -27,12 +27,21 @@ async function loadGraphene(): Promise<GrapheneApi> {
     return await grapheneLoad;
   } catch (error) {
     grapheneLoad = undefined;
-    throw new Pkcs11Error(
-      'MODULE_LOAD_FAILED',
-      `The native PKCS #11 binding (graphene-pk11/pkcs11js) cannot be loaded: ${firstLine(error)}`,
-      { cause: error },
-    );
+    const message = pkcs11jsNotBuilt(error)
+      ? 'The native PKCS #11 binding is missing: pkcs11js was not built (its install script did not run); ' +
+        'run `npm rebuild pkcs11js`, or approve its build script (`pnpm approve-builds`, ' +
+        '`npm approve-scripts pkcs11js`) and install again'
+      : `The native PKCS #11 binding (graphene-pk11/pkcs11js) cannot be loaded: ${firstLine(error)}`;
+    throw new Pkcs11Error('MODULE_LOAD_FAILED', message, { cause: error });
   }
+}
+
+/** pkcs11js's compiled addon is absent: its install script (node-gyp) was skipped, as pnpm and npm may do. */
+function pkcs11jsNotBuilt(error: unknown): boolean {
+  return (
+    (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+    /build[/\\]Release[/\\]pkcs11\.node/.test(firstLine(error))
+  );
 }
 
 function firstLine(error: unknown): string {
