@@ -8,15 +8,33 @@ const text = async (url) => {
   return response.text();
 };
 
-// The model in the form asked for: URLs (fetched by the workers), Blobs, or Responses fetched only when hashed.
+// Copies the files into a new folder of the origin private file system: a real FileSystemDirectoryHandle.
+async function directory(entries, name) {
+  const root = await navigator.storage.getDirectory();
+  const top = await root.getDirectoryHandle(name, { create: true });
+  for (const [path, url] of entries) {
+    const parts = path.split('/');
+    let dir = top;
+    for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+    const handle = await dir.getFileHandle(parts.at(-1), { create: true });
+    const writable = await handle.createWritable();
+    await (await fetch(url)).body.pipeTo(writable);
+  }
+  return top;
+}
+
+// The model in the form asked for: URLs (fetched by the workers), Blobs, Responses fetched only when hashed,
+// or a directory handle.
 async function model(spec) {
   const entries = Object.entries(spec.files);
-  if (spec.as === 'urls') return new Map(entries);
-  if (spec.as === 'responses') return new Map(entries.map(([name, url]) => [name, () => fetch(url)]));
+  const as = spec.as ?? 'urls';
+  if (as === 'directory') return directory(entries, spec.modelName ?? `model-${Date.now()}`);
+  if (as === 'urls') return new Map(entries);
+  if (as === 'responses') return new Map(entries.map(([name, url]) => [name, () => fetch(url)]));
   const blobs = await Promise.all(
     entries.map(async ([name, url]) => [name, await (await fetch(url)).blob()]),
   );
-  if (spec.as === 'blob' && blobs.length === 1) return blobs[0][1];
+  if (as === 'blob' && blobs.length === 1) return blobs[0][1];
   return new Map(blobs);
 }
 
@@ -31,9 +49,12 @@ globalThis.harness = {
         config.useCertificateVerifier({ certificateChain: roots });
       }
       const signature = new URL(spec.signature, location.href);
+      const controller = new AbortController();
+      if (spec.abortAfterMs !== undefined) setTimeout(() => controller.abort(), spec.abortAfterMs);
       const result = await config.verify(await model(spec), signature, {
         ignorePaths: spec.ignorePaths ?? [],
         modelName: spec.modelName,
+        signal: controller.signal,
       });
       return { ok: true, ...result };
     } catch (error) {

@@ -39,7 +39,8 @@ interface Spec {
   trust: string[];
   ignorePaths?: string[];
   modelName?: string;
-  as?: 'urls' | 'blobs' | 'responses' | 'blob';
+  as?: 'urls' | 'blobs' | 'responses' | 'blob' | 'directory';
+  abortAfterMs?: number;
 }
 
 interface Harness {
@@ -126,18 +127,24 @@ describe('the browser bundle', () => {
 describe('the Python tool goldens', () => {
   // format-and-behaviour §10.3: the single-file key goldens sign `signme-1` alone; v1.0.1 needs ignore-me
   // given (it records no ignore paths); model.sig sits in the model and is left out as the CLI does.
-  const goldens: { dir: string; method: 'key' | 'certificate'; single?: boolean; ignore?: string[] }[] = [
+  const goldens: {
+    dir: string;
+    method: 'key' | 'certificate';
+    single?: boolean;
+    ignore?: string[];
+    as?: Spec['as'];
+  }[] = [
     { dir: 'v0.3.1-elliptic-key', method: 'key', single: true },
-    { dir: 'v1.0.0-elliptic-key', method: 'key', single: true },
+    { dir: 'v1.0.0-elliptic-key', method: 'key', single: true, as: 'blob' },
     { dir: 'v1.0.1-elliptic-key', method: 'key', ignore: ['ignore-me'] },
     { dir: 'v1.1.0-elliptic-key', method: 'key' },
     { dir: 'v0.2.0-certificate', method: 'certificate' },
     { dir: 'v0.3.1-certificate', method: 'certificate' },
     { dir: 'v1.0.0-certificate', method: 'certificate' },
     { dir: 'v1.0.1-certificate', method: 'certificate', ignore: ['ignore-me'] },
-    { dir: 'v1.1.0-certificate', method: 'certificate' },
+    { dir: 'v1.1.0-certificate', method: 'certificate', as: 'directory' },
   ];
-  for (const { dir, method, single, ignore = [] } of goldens) {
+  for (const { dir, method, single, ignore = [], as = 'urls' } of goldens) {
     it(`verifies ${dir} as Node.js does`, async () => {
       const base = `${FIXTURE_URL}/${dir}`;
       const trust = method === 'key' ? 'signing-key-pub.pem' : 'ca-cert.pem';
@@ -150,7 +157,7 @@ describe('the Python tool goldens', () => {
         method,
         trust: [`${FIXTURE_URL}/keys/certificate/${trust}`],
         ignorePaths: ignore,
-        as: 'urls',
+        as,
       });
       expect(result).toMatchObject({ ok: true, method });
       const model = path.join(PYTHON_SIGNATURES, dir, single ? 'signme-1' : '');
@@ -366,6 +373,24 @@ describe('models signed in Node.js', () => {
       expect(node.code).toBe('INVALID_SIGNATURE');
     });
 
+    it('a file that cannot be downloaded', async () => {
+      const files = {
+        ...urlsOf(model, '/work/signed/tamper'),
+        'config.json': '/work/signed/tamper/gone.json',
+      };
+      const page = await verifyInPage({
+        files,
+        signature: '/work/signed/tamper.sig',
+        method: 'key',
+        trust: ['/work/signed/key.pub.pem'],
+      });
+      expect(page).toMatchObject({ ok: false, code: 'HASHING_ERROR' });
+      expect(page.message).toBe(
+        'Cannot hash the model model: config.json: HTTP 404 Not Found for ' +
+          `${server.origin}/work/signed/tamper/gone.json`,
+      );
+    });
+
     it('a bundle with unpadded base64', async () => {
       const bundle = JSON.parse(readFileSync(sig, 'utf8'));
       bundle.dsseEnvelope.payload = bundle.dsseEnvelope.payload.replace(/=+$/, '');
@@ -452,20 +477,23 @@ describe('the demo page', () => {
 });
 
 describe('a 1 GiB file downloaded by the page', () => {
-  it('verifies with bounded memory', async () => {
-    const size = 1024 ** 3;
+  const size = 1024 ** 3;
+  const spec: Spec = {
+    files: { 'weights.bin': '/big/weights.bin' },
+    signature: '/big.sig',
+    method: 'key',
+    trust: ['/big.pub.pem'],
+    as: 'urls',
+  };
+
+  beforeAll(async () => {
     // The expected digest comes from sha256sum over the same bytes the server generates.
-    const digest = execFileSync('sh', ['-c', `head -c ${size} /dev/zero | sha256sum`], {
-      encoding: 'utf8',
-    }).split(' ')[0]!;
+    const command = `head -c ${size} /dev/zero | sha256sum`;
+    const digest = execFileSync('sh', ['-c', command], { encoding: 'utf8' }).split(' ')[0]!;
+    const value = Buffer.from(digest, 'hex');
     const manifest = new Manifest(
       'big-model',
-      [
-        {
-          resource: fileResource('weights.bin'),
-          digest: { algorithm: 'sha256', value: Buffer.from(digest, 'hex') },
-        },
-      ],
+      [{ resource: fileResource('weights.bin'), digest: { algorithm: 'sha256', value } }],
       { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] },
     );
     const keys = keyPair(work, 'big', 'P-256');
@@ -475,7 +503,9 @@ describe('a 1 GiB file downloaded by the page', () => {
     server.put('/big.sig', JSON.stringify(await signer.sign(statementBytes(manifest))));
     server.put('/big.pub.pem', readFileSync(keys.pub));
     server.generate('/big/weights.bin', size);
+  });
 
+  it('verifies with bounded memory', async () => {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     let heap = 0;
@@ -487,13 +517,7 @@ describe('a 1 GiB file downloaded by the page', () => {
     };
     const baseline = chromiumResidentBytes();
     const timer = setInterval(() => void sample().catch(() => {}), 250);
-    const result = await verifyInPage({
-      files: { 'weights.bin': '/big/weights.bin' },
-      signature: '/big.sig',
-      method: 'key',
-      trust: ['/big.pub.pem'],
-      as: 'urls',
-    }).finally(() => clearInterval(timer));
+    const result = await verifyInPage(spec).finally(() => clearInterval(timer));
     await sample();
     expect(result).toMatchObject({ ok: true, files: ['weights.bin'] });
     expect(heap).toBeGreaterThan(0);
@@ -502,4 +526,10 @@ describe('a 1 GiB file downloaded by the page', () => {
     // file: nothing holds it whole.
     expect(resident - baseline).toBeLessThan(300 * 2 ** 20);
   }, 300_000);
+
+  it('stops when the verification is cancelled', async () => {
+    const result = await verifyInPage({ ...spec, abortAfterMs: 300 });
+    expect(result).toMatchObject({ ok: false, code: 'HASHING_ERROR' });
+    expect(result.message).toBe('Cannot hash the model model: weights.bin: the verification was cancelled');
+  });
 });
