@@ -43,6 +43,12 @@ interface Spec {
   abortAfterMs?: number;
 }
 
+/** The fields of a key bundle the tests edit. */
+interface KeyBundleJson {
+  verificationMaterial: { publicKey: { hint?: string } };
+  dsseEnvelope: { payload: string };
+}
+
 interface Harness {
   harness: { verify(spec: Spec): Promise<PageResult> };
 }
@@ -356,21 +362,40 @@ describe('models signed in Node.js', () => {
       expect(page.code).toBe('KEY_MISMATCH');
     });
 
-    it('a wrong key on a bundle without a key hint (the pre-1.1 shape)', async () => {
-      const bundle = JSON.parse(readFileSync(sig, 'utf8'));
-      delete bundle.verificationMaterial.publicKey.hint;
-      server.put('/nohint.sig', JSON.stringify(bundle));
+    // The signed bundle, edited, verified with `trust` in the page and in Node.js: the two codes.
+    async function editedBundle(name: string, edit: (bundle: KeyBundleJson) => void, trust: string) {
+      const bundle = JSON.parse(readFileSync(sig, 'utf8')) as KeyBundleJson;
+      edit(bundle);
+      const file = path.join(root, `${name}.sig`);
+      writeFileSync(file, JSON.stringify(bundle));
       const page = await verifyInPage({
         files: urlsOf(model, '/work/signed/tamper'),
-        signature: '/nohint.sig',
+        signature: `/work/signed/${name}.sig`,
         method: 'key',
-        trust: ['/work/signed/other.pub.pem'],
+        trust: [`/work/signed/${path.basename(trust)}`],
       });
-      const nohint = path.join(root, 'nohint.sig');
-      writeFileSync(nohint, JSON.stringify(bundle));
-      const node = await verifyInNode(model, nohint, 'key', other.pub);
-      expect(page.code).toBe('INVALID_SIGNATURE');
-      expect(node.code).toBe('INVALID_SIGNATURE');
+      const node = await verifyInNode(model, file, 'key', trust);
+      return { page: page.code, node: node.code };
+    }
+
+    it('a wrong key on a bundle without a key hint (the pre-1.1 shape)', async () => {
+      const codes = await editedBundle(
+        'nohint',
+        (bundle) => delete bundle.verificationMaterial.publicKey.hint,
+        other.pub,
+      );
+      expect(codes).toEqual({ page: 'INVALID_SIGNATURE', node: 'INVALID_SIGNATURE' });
+    });
+
+    it('a bundle with unpadded base64', async () => {
+      const codes = await editedBundle(
+        'unpadded',
+        (bundle) => {
+          bundle.dsseEnvelope.payload = bundle.dsseEnvelope.payload.replace(/=+$/, '');
+        },
+        keys.pub,
+      );
+      expect(codes).toEqual({ page: 'INVALID_BUNDLE', node: 'INVALID_BUNDLE' });
     });
 
     it('a file that cannot be downloaded', async () => {
@@ -389,23 +414,6 @@ describe('models signed in Node.js', () => {
         'Cannot hash the model model: config.json: HTTP 404 Not Found for ' +
           `${server.origin}/work/signed/tamper/gone.json`,
       );
-    });
-
-    it('a bundle with unpadded base64', async () => {
-      const bundle = JSON.parse(readFileSync(sig, 'utf8'));
-      bundle.dsseEnvelope.payload = bundle.dsseEnvelope.payload.replace(/=+$/, '');
-      server.put('/unpadded.sig', JSON.stringify(bundle));
-      const page = await verifyInPage({
-        files: urlsOf(model, '/work/signed/tamper'),
-        signature: '/unpadded.sig',
-        method: 'key',
-        trust: ['/work/signed/key.pub.pem'],
-      });
-      const unpadded = path.join(root, 'unpadded.sig');
-      writeFileSync(unpadded, JSON.stringify(bundle));
-      const node = await verifyInNode(model, unpadded, 'key', keys.pub);
-      expect(page.code).toBe('INVALID_BUNDLE');
-      expect(node.code).toBe('INVALID_BUNDLE');
     });
   });
 });

@@ -8,11 +8,17 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { PYTHON_SIGNATURES } from '../../../test-support/paths.js';
 import { readBundle } from '../src/bundle.js';
 import { derToP1363 } from '../src/der.js';
-import { VERIFICATION_ERROR_CODES, VerificationError, type VerificationErrorCode } from '../src/errors.js';
+import {
+  type MismatchDetails,
+  VERIFICATION_ERROR_CODES,
+  VerificationError,
+  type VerificationErrorCode,
+} from '../src/errors.js';
 
 describe('error codes', () => {
   it('are those of @model-signing/verifying', () => {
     expectTypeOf<VerificationErrorCode>().toEqualTypeOf<verifying.VerificationErrorCode>();
+    expectTypeOf<MismatchDetails>().toEqualTypeOf<verifying.MismatchDetails>();
     expect(new Set(VERIFICATION_ERROR_CODES).size).toBe(VERIFICATION_ERROR_CODES.length);
   });
 });
