@@ -1,7 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['manifest', 'hashing-native', 'hashing', 'oci', 'pkcs11', 'signing', 'verifying', 'cli'];
+const packages = [
+  'manifest',
+  'hashing-native',
+  'hashing',
+  'core',
+  'oci',
+  'pkcs11',
+  'signing',
+  'verifying',
+  'cli',
+];
 
 // Tests import the packages by name; resolve those names to the TypeScript sources so that a test run
 // never sees stale build output. Worker threads and CLI subprocesses still use the built dist/.

@@ -21,6 +21,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGES = {
   manifest: { entries: ['index'] },
   hashing: { entries: ['index'] },
+  core: { entries: ['index'] },
   oci: { entries: ['index'] },
   pkcs11: { entries: ['index'] },
   signing: { entries: ['index'] },

@@ -1,8 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import { pae, publicKeyHint, SigningError } from '@model-signing/core';
 import { STATEMENT_PAYLOAD_TYPE } from '@model-signing/manifest';
-import { publicKeyHint } from './ec-key.js';
-import { SigningError } from './errors.js';
-import { pae } from './pae.js';
 import type { BundleJson, EcdsaKeySigner, ModelSigner } from './signer.js';
 
 /** The bundle media type every method writes (and the only one the key and certificate verifiers accept). */

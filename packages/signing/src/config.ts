@@ -1,12 +1,16 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import {
+  type PemInput,
+  readCertificates,
+  readSingleCertificate,
+  SigningError,
+  withSpan,
+} from '@model-signing/core';
 import * as hashing from '@model-signing/hashing';
 import { type Manifest, statementBytes } from '@model-signing/manifest';
 import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
-import { readCertificates, readSingleCertificate } from './certificates.js';
 import { createEcdsaKeySigner, loadEcPrivateKey } from './ec-key.js';
-import { SigningError } from './errors.js';
 import { type ImageSignOptions, type ImageSignResult, signFromManifestWith, signImageWith } from './image.js';
-import type { PemInput } from './material.js';
 import {
   createPkcs11CertificateSigner,
   createPkcs11Signer,
@@ -16,7 +20,6 @@ import {
 import { signStatement } from './sign-statement.js';
 import type { BundleJson, ModelSigner, SigningMethod } from './signer.js';
 import { createSigstoreSigner, type SigstoreSignerOptions } from './sigstore/index.js';
-import { withSpan } from './telemetry.js';
 import { checkWritable, writeAtomically } from './write.js';
 
 /** Options of {@link Config.useEllipticKeySigner}. */

@@ -3,12 +3,12 @@
  * builds from an image, with the bundle attached to the registry and/or written to a file.
  * @module
  */
+
+import { SigningError, withSpan } from '@model-signing/core';
 import type { Manifest } from '@model-signing/manifest';
 import * as oci from '@model-signing/oci';
-import { SigningError } from './errors.js';
 import { signStatement } from './sign-statement.js';
 import type { BundleJson, ModelSigner, SigningMethod } from './signer.js';
-import { withSpan } from './telemetry.js';
 
 /** Options of `Config.signImage`. */
 export interface ImageSignOptions extends oci.RegistryAccess {

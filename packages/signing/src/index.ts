@@ -5,25 +5,33 @@
  *
  * @packageDocumentation
  */
+
+// Key, certificate and PAE helpers shared with verification live in @model-signing/core; signing keeps
+// exporting them so that its public API is unchanged.
+export {
+  CURVE_HASH,
+  curveOf,
+  type EcCurve,
+  loadEcPublicKey,
+  type PemInput,
+  pae,
+  publicKeyHint,
+  publicKeyPem,
+  readCertificates,
+  readSingleCertificate,
+  SigningError,
+  type SigningErrorCode,
+  spkiDer,
+  withSpan,
+} from '@model-signing/core';
 export { BUNDLE_MEDIA_TYPE, createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
-export { readCertificates, readSingleCertificate } from './certificates.js';
 export {
   type CertificateSignerOptions,
   Config,
   type EllipticKeySignerOptions,
   type SignResult,
 } from './config.js';
-export {
-  CURVE_HASH,
-  createEcdsaKeySigner,
-  curveOf,
-  loadEcPrivateKey,
-  loadEcPublicKey,
-  publicKeyHint,
-  publicKeyPem,
-  spkiDer,
-} from './ec-key.js';
-export { SigningError, type SigningErrorCode } from './errors.js';
+export { createEcdsaKeySigner, loadEcPrivateKey } from './ec-key.js';
 export {
   type ImageSignOptions,
   type ImageSignResult,
@@ -31,15 +39,12 @@ export {
   signFromManifestWith,
   signImageWith,
 } from './image.js';
-export type { PemInput } from './material.js';
-export { pae } from './pae.js';
 export {
   createPkcs11CertificateSigner,
   createPkcs11Signer,
   type Pkcs11CertificateSignerOptions,
   type Pkcs11SignerOptions,
 } from './pkcs11.js';
-export type { BundleJson, EcCurve, EcdsaKeySigner, ModelSigner, SigningMethod } from './signer.js';
+export type { BundleJson, EcdsaKeySigner, ModelSigner, SigningMethod } from './signer.js';
 export * from './sigstore/index.js';
-export { withSpan } from './telemetry.js';
 export { checkWritable, writeAtomically } from './write.js';

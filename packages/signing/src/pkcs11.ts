@@ -5,10 +5,15 @@
  * and works without it.
  * @module
  */
+
+import {
+  readCertificates,
+  readSingleCertificate,
+  SigningError,
+  type SigningErrorCode,
+} from '@model-signing/core';
 import type { Pkcs11Error } from '@model-signing/pkcs11';
 import { createCertificateBundleSigner, createKeyBundleSigner } from './bundle.js';
-import { readCertificates, readSingleCertificate } from './certificates.js';
-import { SigningError, type SigningErrorCode } from './errors.js';
 import type { EcdsaKeySigner, ModelSigner } from './signer.js';
 
 /** Where the PKCS #11 key lives: an RFC 7512 `pkcs11:` URI and optional module search directories. */

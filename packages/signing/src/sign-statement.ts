@@ -1,4 +1,4 @@
-import { SigningError } from './errors.js';
+import { SigningError } from '@model-signing/core';
 import type { BundleJson, ModelSigner } from './signer.js';
 
 /**

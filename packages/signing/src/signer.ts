@@ -4,8 +4,7 @@
  * @module
  */
 
-/** The three curves the model-signing format allows for keys, certificates and PKCS #11. */
-export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+import type { EcCurve } from '@model-signing/core';
 
 /** The signing methods, named as the CLI names them. */
 export type SigningMethod = 'sigstore' | 'key' | 'certificate' | 'pkcs11-key' | 'pkcs11-certificate';

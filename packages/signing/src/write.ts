@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { SigningError } from './errors.js';
+import { SigningError } from '@model-signing/core';
 
 /**
  * Checks, before anything is signed, that `path` can be written: its directory exists and is writable, and

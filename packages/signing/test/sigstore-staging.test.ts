@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { STAGING_TUF_ROOT } from '../src/sigstore/staging-root.js';
+import { STAGING_TUF_ROOT } from '../../core/src/sigstore/staging-root.js';
 
 // @tufjs/models is what @sigstore/tuf verifies metadata with; reach it through the dependency chain.
 const fromTuf = createRequire(createRequire(import.meta.url).resolve('@sigstore/tuf'));

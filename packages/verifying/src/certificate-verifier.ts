@@ -1,4 +1,4 @@
-import { type PemInput, readCertificates } from '@model-signing/signing';
+import { type PemInput, readCertificates } from '@model-signing/core';
 import type { ParsedBundle } from './bundle.js';
 import {
   buildPath,

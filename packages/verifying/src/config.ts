@@ -1,6 +1,6 @@
+import { withSpan } from '@model-signing/core';
 import type * as hashing from '@model-signing/hashing';
 import type { Manifest, SignedStatement } from '@model-signing/manifest';
-import { withSpan } from '@model-signing/signing';
 import { type ParsedBundle, readBundleFile } from './bundle.js';
 import { type CertificateVerifierOptions, createCertificateVerifier } from './certificate-verifier.js';
 import { VerificationError } from './errors.js';

@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { CURVE_HASH, curveOf, pae } from '@model-signing/signing';
+import { CURVE_HASH, curveOf, pae } from '@model-signing/core';
 import type { DsseEnvelope } from './bundle.js';
 import { VerificationError } from './errors.js';
 

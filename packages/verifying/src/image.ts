@@ -3,9 +3,10 @@
  * a file), compared with the model manifest the `oci` package rebuilds from the image.
  * @module
  */
+
+import { withSpan } from '@model-signing/core';
 import type { Manifest } from '@model-signing/manifest';
 import * as oci from '@model-signing/oci';
-import { withSpan } from '@model-signing/signing';
 import { bundleMethod, readBundle } from './bundle.js';
 import { VerificationError } from './errors.js';
 import { checkPayloadType, compareManifests, expectedManifest } from './pipeline.js';

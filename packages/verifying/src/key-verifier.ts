@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { type PemInput, publicKeyHint, spkiDer } from '@model-signing/signing';
+import { type PemInput, publicKeyHint, spkiDer } from '@model-signing/core';
 import type { ParsedBundle } from './bundle.js';
 import { verifyDsseSignature } from './dsse.js';
 import { VerificationError } from './errors.js';

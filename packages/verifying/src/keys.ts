@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { loadEcPublicKey, type PemInput, SigningError } from '@model-signing/signing';
+import { loadEcPublicKey, type PemInput, SigningError } from '@model-signing/core';
 import { VerificationError, type VerificationErrorCode } from './errors.js';
 
 /** Runs a loader of the signing package and turns its errors into {@link VerificationError}s. */

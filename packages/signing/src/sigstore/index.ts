@@ -2,15 +2,36 @@
  * Sigstore keyless signing and the shared Sigstore trust code (ClientTrustConfig, TUF, `trust-instance`).
  * @module
  */
+
+import { SigstoreError, type TufOptions } from '@model-signing/core';
 import type { ModelSigner } from '../signer.js';
-import { SigstoreError } from './errors.js';
 import { type AmbientContext, checkIdentityToken, type TokenSources } from './oidc/index.js';
 import { resolveSigningTrust } from './resolve.js';
 import { selectServices } from './services.js';
 import { createKeylessSigner, type ServiceNetworkOptions } from './signer.js';
-import type { TufOptions } from './tuf.js';
 
-export { redact, SigstoreError, type SigstoreErrorCode } from './errors.js';
+// The trust code lives in @model-signing/core, shared with verification; signing keeps exporting it.
+export {
+  defaultTufCachePath,
+  embeddedProductionTrust,
+  loadClientTrustConfig,
+  loadInstanceTrust,
+  normaliseInstanceUrl,
+  normaliseProtoJsonKeys,
+  PRODUCTION_TUF_URL,
+  parseClientTrustConfig,
+  parseSigningConfig,
+  parseTrustedRoot,
+  redact,
+  resolveVerificationTrust,
+  SigstoreError,
+  type SigstoreErrorCode,
+  type SigstoreTrust,
+  STAGING_TUF_URL,
+  type TrustSelection,
+  type TufOptions,
+  trustInstance,
+} from '@model-signing/core';
 export {
   type AmbientContext,
   type AmbientToken,
@@ -25,27 +46,9 @@ export {
   type TokenOrigin,
   type TokenSources,
 } from './oidc/index.js';
-export { resolveSigningTrust, resolveVerificationTrust, type TrustSelection } from './resolve.js';
+export { resolveSigningTrust } from './resolve.js';
 export { type SelectedService, type SelectedServices, selectServices } from './services.js';
 export { createKeylessSigner, type KeylessSignerParts, type ServiceNetworkOptions } from './signer.js';
-export {
-  loadClientTrustConfig,
-  normaliseProtoJsonKeys,
-  parseClientTrustConfig,
-  parseSigningConfig,
-  parseTrustedRoot,
-  type SigstoreTrust,
-} from './trust-config.js';
-export {
-  defaultTufCachePath,
-  embeddedProductionTrust,
-  loadInstanceTrust,
-  normaliseInstanceUrl,
-  PRODUCTION_TUF_URL,
-  STAGING_TUF_URL,
-  type TufOptions,
-  trustInstance,
-} from './tuf.js';
 
 /** Options of Sigstore keyless signing (mirrors the Python `use_sigstore_signer`). */
 export interface SigstoreSignerOptions {

@@ -1,21 +1,14 @@
-import { loadClientTrustConfig, parseSigningConfig, type SigstoreTrust } from './trust-config.js';
 import {
   embeddedProductionTrust,
+  loadClientTrustConfig,
   loadInstanceTrust,
   PRODUCTION_TUF_URL,
+  parseSigningConfig,
+  type SigstoreTrust,
   STAGING_TUF_URL,
+  type TrustSelection,
   type TufOptions,
-} from './tuf.js';
-
-/** Where Sigstore trust comes from; precedence trustConfig > instance > useStaging > production (decision 20). */
-export interface TrustSelection {
-  /** Path to a ClientTrustConfig JSON file. */
-  readonly trustConfig?: string | undefined;
-  /** URL of a private instance's TUF repository, bootstrapped before with `trust-instance`. */
-  readonly instance?: string | undefined;
-  /** The Sigstore staging instance. */
-  readonly useStaging?: boolean | undefined;
-}
+} from '@model-signing/core';
 
 /**
  * The public-good signing configuration, used when signing against production without a trust config. Built in
@@ -58,20 +51,6 @@ const PRODUCTION_SIGNING_CONFIG = {
   rekorTlogConfig: { selector: 'ANY' },
   tsaConfig: { selector: 'ANY' },
 };
-
-/**
- * Resolves the trust material for verification: the trust config's trusted root, an instance's or staging's
- * through TUF, or the production root embedded in `@sigstore/tuf` (offline).
- */
-export async function resolveVerificationTrust(
-  selection: TrustSelection,
-  tuf: TufOptions = {},
-): Promise<SigstoreTrust> {
-  if (selection.trustConfig) return loadClientTrustConfig(selection.trustConfig);
-  if (selection.instance) return loadInstanceTrust(selection.instance, tuf);
-  if (selection.useStaging) return loadInstanceTrust(STAGING_TUF_URL, tuf);
-  return embeddedProductionTrust();
-}
 
 /**
  * Resolves the trust material for signing; it must carry a signing config. Production uses the embedded trusted

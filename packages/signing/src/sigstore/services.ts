@@ -1,10 +1,10 @@
+import { SigstoreError } from '@model-signing/core';
 import {
   type Service,
   type ServiceConfiguration,
   ServiceSelector,
   type SigningConfig,
 } from '@sigstore/protobuf-specs';
-import { SigstoreError } from './errors.js';
 
 /** A service chosen for signing. */
 export interface SelectedService {

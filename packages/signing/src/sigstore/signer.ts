@@ -1,3 +1,4 @@
+import { redact, SigstoreError, withSpan } from '@model-signing/core';
 import { STATEMENT_PAYLOAD_TYPE } from '@model-signing/manifest';
 import { bundleToJSON } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
@@ -13,8 +14,6 @@ import {
   type Witness,
 } from '@sigstore/sign';
 import type { BundleJson, ModelSigner } from '../signer.js';
-import { withSpan } from '../telemetry.js';
-import { redact, SigstoreError } from './errors.js';
 import { obtainIdentityToken, type TokenSources } from './oidc/index.js';
 import type { SelectedServices } from './services.js';
 

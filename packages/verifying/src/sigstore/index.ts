@@ -4,12 +4,7 @@
  * usages).
  * @module
  */
-import {
-  resolveVerificationTrust,
-  type SigstoreTrust,
-  type TufOptions,
-  withSpan,
-} from '@model-signing/signing';
+import { resolveVerificationTrust, type SigstoreTrust, type TufOptions, withSpan } from '@model-signing/core';
 import { bundleFromJSON } from '@sigstore/bundle';
 import {
   PolicyError,

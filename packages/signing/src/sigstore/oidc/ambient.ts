@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { redact, SigstoreError } from '../errors.js';
+import { redact, SigstoreError } from '@model-signing/core';
 
 /** The audience Fulcio expects in identity tokens. */
 export const SIGSTORE_AUDIENCE = 'sigstore';

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { SigstoreError } from '../errors.js';
+import { SigstoreError } from '@model-signing/core';
 import { type AmbientContext, detectAmbientToken } from './ambient.js';
 import { interactiveIdentityToken } from './interactive.js';
 import { checkIdentityToken } from './token.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { redact, SigstoreError } from '../errors.js';
+import { redact, SigstoreError } from '@model-signing/core';
 
 /** The redirect URI of the out-of-band flow: the issuer shows the code and the user pastes it. */
 export const OOB_REDIRECT_URI = 'urn:ietf:wg:oauth:2.0:oob';

@@ -1,4 +1,4 @@
-import { SigstoreError } from '../errors.js';
+import { SigstoreError } from '@model-signing/core';
 
 /** The claims of an identity token that signing looks at. */
 export interface IdentityTokenClaims {

@@ -1,6 +1,6 @@
 import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 
-const tracer = () => trace.getTracer('@model-signing/signing');
+const tracer = () => trace.getTracer('@model-signing/core');
 
 /**
  * Runs `fn` inside an OpenTelemetry span (a no-op without an SDK); the span records failures and always ends.
