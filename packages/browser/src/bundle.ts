@@ -164,7 +164,7 @@ function parseJson(input: Uint8Array | string): unknown {
  * Reads a signature bundle (`model.sig`: its bytes, its text or its parsed JSON) by the format's rules. Trust
  * is not established here.
  */
-export function readBundle(input: Uint8Array | string | Json): ParsedBundle {
+export function readBundle(input: Uint8Array | string | Record<string, unknown>): ParsedBundle {
   const value = typeof input === 'string' || input instanceof Uint8Array ? parseJson(input) : input;
   const root = record(value, 'the bundle', [
     'mediaType',

@@ -7,7 +7,9 @@
  */
 export {
   ACCEPTED_MEDIA_TYPES,
+  type BundleContent,
   bundleMethod,
+  type Envelope,
   KEY_BUNDLE_MEDIA_TYPE,
   type ParsedBundle,
   readBundle,
@@ -22,7 +24,7 @@ export {
   type VerifyOptions,
   type VerifyProgress,
 } from './config.js';
-export { type Curve, derToP1363 } from './der.js';
+export { CURVE_FIELD_BYTES, type Curve, derToP1363 } from './der.js';
 export {
   type MismatchDetails,
   type ReportedDigest,
