@@ -4,6 +4,7 @@
 // named opt-out asks for the leaf's notBefore (decision 10); issuers must be CAs with keyCertSign within their
 // path length; an unknown critical extension fails; the leaf needs digitalSignature or codeSigning (§7.3).
 import * as pkijs from 'pkijs';
+import { decodeBase64 } from './base64.js';
 import { fail } from './errors.js';
 
 /** A parsed certificate and its DER. */
@@ -38,12 +39,23 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.11': 'OU',
 };
 
-/** The certificates of PEM text (every `CERTIFICATE` block, in order, text between them ignored). */
-export function pemCertificates(pem: string): Uint8Array[] {
+/**
+ * The certificates of PEM text (every `CERTIFICATE` block, in order, text between them ignored); `what` names
+ * the text in errors.
+ */
+export function pemCertificates(pem: string, what: string): Uint8Array[] {
   const blocks = pem.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*)-----END CERTIFICATE-----/g);
-  return [...blocks].map(([, body]) =>
-    Uint8Array.from(atob((body ?? '').replace(/\s+/g, '')), (c) => c.charCodeAt(0)),
-  );
+  return [...blocks].map(([, body], i) => {
+    try {
+      return decodeBase64((body ?? '').replace(/\s+/g, ''), what);
+    } catch (error) {
+      return fail(
+        'INVALID_KEY',
+        `Certificate ${i + 1} of ${what} is not valid PEM (its base64 is malformed)`,
+        error,
+      );
+    }
+  });
 }
 
 /** Parses a DER certificate; `what` names it in errors. */

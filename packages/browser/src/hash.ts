@@ -1,6 +1,7 @@
 import {
   fileResource,
   Manifest,
+  ManifestError,
   type ManifestItem,
   resourceAlgorithm,
   type Serialization,
@@ -109,5 +110,13 @@ export async function hashModel(
       ),
     ),
   );
-  return new Manifest(model.modelName, results.flat(), serialization);
+  try {
+    return new Manifest(model.modelName, results.flat(), serialization);
+  } catch (error) {
+    // A map of names that no folder could hold: `.` beside other files, or one file twice.
+    if (error instanceof ManifestError) {
+      fail('HASHING_ERROR', `Cannot hash the model ${model.modelName}: ${error.message}`, error);
+    }
+    throw error;
+  }
 }

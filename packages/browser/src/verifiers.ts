@@ -71,7 +71,7 @@ export interface CertificateTrust {
 /** A verifier of certificate bundles trusting the given roots. */
 export function createCertificateVerifier(trust: CertificateTrust): BundleVerifier {
   const anchors = trust.certificateChain.flatMap((pem, i) => {
-    const ders = pemCertificates(pem);
+    const ders = pemCertificates(pem, `certificate chain file ${i + 1}`);
     if (ders.length === 0) fail('INVALID_KEY', `Certificate chain file ${i + 1} holds no PEM certificate`);
     return ders.map((der, j) => parseCertificate(der, `Trusted certificate ${j + 1} of chain file ${i + 1}`));
   });

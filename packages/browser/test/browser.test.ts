@@ -16,6 +16,7 @@ import { buildDemo } from '../../../examples/browser/build.mjs';
 import { chromiumResidentBytes, launchChromium } from '../../../test-support/browser/chromium.js';
 import { startServer, type TestServer } from '../../../test-support/browser/server.js';
 import { PYTHON_SIGNATURES, REPO_ROOT } from '../../../test-support/paths.js';
+import { type CertOptions, type Issued, issue, pki } from '../../verifying/test/pki.js';
 
 const KEYS = path.join(PYTHON_SIGNATURES, 'keys/certificate');
 const FIXTURE_URL = '/fixtures/python-upstream/signatures';
@@ -414,6 +415,94 @@ describe('models signed in Node.js', () => {
         'Cannot hash the model model: config.json: HTTP 404 Not Found for ' +
           `${server.origin}/work/signed/tamper/gone.json`,
       );
+    });
+  });
+});
+
+describe('certificate chains made here', () => {
+  const KEY_ENCIPHERMENT = 4; // a key usage that does not allow signing
+  const cases: {
+    name: string;
+    depth: number;
+    leaf?: Partial<CertOptions>;
+    build?: () => Promise<{ root: Issued; intermediates: Issued[]; leaf: Issued }>;
+    code?: string;
+    message?: RegExp;
+  }[] = [
+    { name: 'a valid chain with two intermediates and a P-384 leaf', depth: 3, leaf: { curve: 'P-384' } },
+    {
+      name: 'a leaf that may not sign',
+      depth: 2,
+      leaf: { keyUsage: KEY_ENCIPHERMENT, extendedKeyUsage: null },
+      code: 'CERTIFICATE_USAGE',
+      message: /cannot be used for signing/,
+    },
+    {
+      name: 'an expired leaf',
+      depth: 2,
+      leaf: {
+        notBefore: new Date(Date.now() - 10 * 86_400_000),
+        notAfter: new Date(Date.now() - 86_400_000),
+      },
+      code: 'UNTRUSTED_CERTIFICATE',
+      message: /'CN=test-leaf' \(serial [0-9a-f]+\) has expired/,
+    },
+    {
+      name: 'a leaf not yet valid',
+      depth: 1,
+      leaf: { notBefore: new Date(Date.now() + 86_400_000) },
+      code: 'UNTRUSTED_CERTIFICATE',
+      message: /is not yet valid/,
+    },
+    {
+      name: 'a root whose path length forbids the intermediate below it',
+      depth: 2,
+      build: async () => {
+        const root = await issue({ name: 'test-root', ca: true, pathLength: 0 });
+        const intermediate = await issue({ name: 'test-int', ca: true }, root);
+        const second = await issue({ name: 'test-int-2', ca: true }, intermediate);
+        return {
+          root,
+          intermediates: [second, intermediate],
+          leaf: await issue({ name: 'test-leaf' }, second),
+        };
+      },
+      code: 'UNTRUSTED_CERTIFICATE',
+      message: /allows a path length of 0, but 2 CAs follow it/,
+    },
+  ];
+  cases.forEach(({ name, depth, leaf, code, message, build }, index) => {
+    it(`${name}: ${code ?? 'verified'}, as in Node.js`, async () => {
+      const dir = path.join(work, `chain-${index}`);
+      const model = path.join(dir, 'model');
+      writeModel(model);
+      const { root, intermediates, leaf: signer } = await (build ?? (() => pki(depth, 'P-256', leaf)))();
+      const file = (name: string, text: string) => {
+        writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
+      const sig = path.join(dir, 'model.sig');
+      await new signing.Config()
+        .useCertificateSigner({
+          privateKey: file('leaf.key', signer.keyPem),
+          signingCertificate: file('leaf.pem', signer.pem),
+          certificateChain: intermediates.length
+            ? [file('chain.pem', intermediates.map((c) => c.pem).join('\n'))]
+            : [],
+        })
+        .sign(model, sig);
+      file('root.pem', root.pem);
+      const page = await verifyInPage({
+        files: urlsOf(model, `/work/chain-${index}/model`),
+        signature: `/work/chain-${index}/model.sig`,
+        method: 'certificate',
+        trust: [`/work/chain-${index}/root.pem`],
+      });
+      const node = await verifyInNode(model, sig, 'certificate', path.join(dir, 'root.pem'));
+      expect(node.code).toBe(code);
+      expect(page.code).toBe(code);
+      expect(page.ok).toBe(code === undefined);
+      if (message) expect(page.message).toMatch(message);
     });
   });
 });
