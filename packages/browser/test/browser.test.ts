@@ -2,7 +2,7 @@
 // signed here in Node.js (every serialization and hash), tampering reported with the codes and file lists
 // @model-signing/verifying gives for the same inputs, and a 1 GiB download verified in bounded memory.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -397,6 +397,27 @@ describe('models signed in Node.js', () => {
         keys.pub,
       );
       expect(codes).toEqual({ page: 'INVALID_BUNDLE', node: 'INVALID_BUNDLE' });
+    });
+
+    it('a key signature over the v0.2.0 PAE verifies, as in Node.js (format §5.2)', async () => {
+      const bundle = JSON.parse(readFileSync(sig, 'utf8'));
+      const payload = Buffer.from(bundle.dsseEnvelope.payload, 'base64');
+      const legacy = verifying.compatPae('application/vnd.in-toto+json', payload);
+      const key = signing.loadEcPrivateKey(keys.priv);
+      bundle.dsseEnvelope.signatures[0].sig = sign('sha512', legacy, { key, dsaEncoding: 'der' }).toString(
+        'base64',
+      );
+      const file = path.join(root, 'compat.sig');
+      writeFileSync(file, JSON.stringify(bundle));
+      const page = await verifyInPage({
+        files: urlsOf(model, '/work/signed/tamper'),
+        signature: '/work/signed/compat.sig',
+        method: 'key',
+        trust: ['/work/signed/key.pub.pem'],
+      });
+      const node = await verifyInNode(model, file, 'key', keys.pub);
+      expect(node.ok).toBe(true);
+      expect(page).toMatchObject({ ok: true, files: node.files });
     });
 
     it('a file that cannot be downloaded', async () => {
