@@ -84,7 +84,8 @@ export async function hashModel(
     .filter(([name]) => model.single || !isIgnored(name, ignored))
     .flatMap(([name, source]) => plan(name, source, serialization));
   // Largest first (unknown sizes, downloads, before all), so that the last job to finish is a short one.
-  jobs.sort((a, b) => (b.size ?? Number.POSITIVE_INFINITY) - (a.size ?? Number.POSITIVE_INFINITY));
+  const rank = (job: PlannedJob) => job.size ?? Number.MAX_SAFE_INTEGER;
+  jobs.sort((a, b) => rank(b) - rank(a));
   const algorithm = resourceAlgorithm(serialization);
   const results = await Promise.all(
     jobs.map(({ name, offset, job }) =>
