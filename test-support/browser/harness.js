@@ -51,12 +51,16 @@ globalThis.harness = {
       const signature = new URL(spec.signature, location.href);
       const controller = new AbortController();
       if (spec.abortAfterMs !== undefined) setTimeout(() => controller.abort(), spec.abortAfterMs);
+      let bytesHashed = 0;
       const result = await config.verify(await model(spec), signature, {
         ignorePaths: spec.ignorePaths ?? [],
         modelName: spec.modelName,
         signal: controller.signal,
+        onProgress: (progress) => {
+          bytesHashed = progress.bytesHashed;
+        },
       });
-      return { ok: true, ...result };
+      return { ok: true, ...result, bytesHashed };
     } catch (error) {
       return {
         ok: false,

@@ -31,6 +31,7 @@ interface PageResult {
   files?: string[];
   rootDigest?: string;
   warnings?: string[];
+  bytesHashed?: number;
 }
 
 interface Spec {
@@ -637,7 +638,7 @@ describe('a 1 GiB file downloaded by the page', () => {
     const timer = setInterval(() => void sample().catch(() => {}), 250);
     const result = await verifyInPage(spec).finally(() => clearInterval(timer));
     await sample();
-    expect(result).toMatchObject({ ok: true, files: ['weights.bin'] });
+    expect(result).toMatchObject({ ok: true, files: ['weights.bin'], bytesHashed: size });
     expect(heap).toBeGreaterThan(0);
     expect(heap).toBeLessThan(200 * 2 ** 20);
     // Every chromium process together (the worker that read the stream included) grows by far less than the
