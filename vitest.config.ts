@@ -11,6 +11,7 @@ const packages = [
   'signing',
   'verifying',
   'cli',
+  'tfjs',
 ];
 
 // Tests import the packages by name; resolve those names to the TypeScript sources so that a test run

@@ -34,9 +34,15 @@ describe('examples (run with tsx against the built packages)', () => {
     expect(bad.body.files.mismatched[0].name).toBe('tokenizer.json');
   });
 
-  it('sign-after-save.ts signs shards after the save and verifies them', async () => {
+  it('sign-after-save.ts saves a TF.js model through the signing handler and loads it only while it verifies', async () => {
     const out = await run('sign-after-save.ts');
-    expect(out).toMatch(/^signed 14 shards of /m);
-    expect(out).toMatch(/14 shards OK$/m);
+    // 524 bytes of weights in 256-byte shards, plus model.json's shards; model.sig is not signed.
+    expect(out).toMatch(/^signed \d+ shards of .*classifier$/m);
+    expect(out).toMatch(/^saved: group1-shard1of1\.bin, model\.json, model\.sig$/m);
+    expect(out).toMatch(/^verified and loaded: the prediction matches the saved model's$/m);
+    expect(out).toMatch(/^after changing one weight: MODEL_MISMATCH: /m);
+    expect(out).toMatch(
+      /^Hash mismatch: group1-shard1of1\.bin:256:512: expected sha256-sharded-256:[0-9a-f]{64}, actual /m,
+    );
   });
 });

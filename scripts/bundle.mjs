@@ -26,6 +26,7 @@ const PACKAGES = {
   pkcs11: { entries: ['index'] },
   signing: { entries: ['index'] },
   verifying: { entries: ['index'] },
+  tfjs: { entries: ['index'] },
   // commander is bundled in: it is 9 CommonJS files that every command line loads.
   cli: { entries: ['main', 'index'], inline: ['commander'] },
 };
