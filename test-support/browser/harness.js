@@ -40,7 +40,8 @@ async function model(spec) {
 
 globalThis.harness = {
   async verify(spec) {
-    const lib = globalThis.modelSigning;
+    // The page's copy of the library, or a bundle loaded as a web app would (its worker found beside it).
+    const lib = spec.library ? await import(spec.library) : globalThis.modelSigning;
     const config = new lib.Config();
     try {
       if (spec.method === 'key') config.useEllipticKeyVerifier({ publicKey: await text(spec.trust[0]) });

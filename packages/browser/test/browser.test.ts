@@ -43,6 +43,7 @@ interface Spec {
   modelName?: string;
   as?: 'urls' | 'blobs' | 'responses' | 'blob' | 'directory';
   abortAfterMs?: number;
+  library?: string;
 }
 
 /** The fields of a key bundle the tests edit. */
@@ -129,6 +130,19 @@ describe('the browser bundle', () => {
     await expect(
       buildBrowser({ entryPoints: { ...LIBRARY_ENTRIES, bad }, outdir: path.join(work, 'bad') }),
     ).rejects.toThrow(/Node\.js built-in node:fs/);
+  });
+
+  it('verifies as built, its worker found beside it', async () => {
+    // The bundle the package exports (built into work/lib by the test above).
+    const base = `${FIXTURE_URL}/v1.1.0-elliptic-key`;
+    const result = await verifyInPage({
+      library: '/work/lib/model-signing.js',
+      files: urlsOf(path.join(PYTHON_SIGNATURES, 'v1.1.0-elliptic-key'), base, ['model.sig']),
+      signature: `${base}/model.sig`,
+      method: 'key',
+      trust: [`${FIXTURE_URL}/keys/certificate/signing-key-pub.pem`],
+    });
+    expect(result).toMatchObject({ ok: true, files: ['signme-1', 'signme-2'] });
   });
 });
 
