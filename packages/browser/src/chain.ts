@@ -61,7 +61,7 @@ export function pemCertificates(pem: string, what: string): Uint8Array[] {
 /** Parses a DER certificate; `what` names it in errors. */
 export function parseCertificate(der: Uint8Array, what: string): ChainCertificate {
   try {
-    return { der, cert: pkijs.Certificate.fromBER(der as BufferSource) };
+    return { der, cert: pkijs.Certificate.fromBER(der as Uint8Array<ArrayBuffer>) };
   } catch (error) {
     return fail('INVALID_KEY', `${what} cannot be parsed: ${(error as Error).message}`, error);
   }

@@ -45,10 +45,13 @@ export function compatPae(payloadType: string, payload: Uint8Array): Uint8Array 
   );
 }
 
+/** A WebCrypto key, named through `crypto` so that the type reads the same with the DOM and Node.js typings. */
+export type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 /** An EC public key ready for WebCrypto, with its curve. */
 export interface VerificationKey {
   /** The WebCrypto key (ECDSA, verify). */
-  readonly key: CryptoKey;
+  readonly key: WebCryptoKey;
   /** Its curve. */
   readonly curve: Curve;
 }
@@ -59,7 +62,12 @@ async function check(
   data: Uint8Array,
   raw: Uint8Array,
 ): Promise<boolean> {
-  return crypto.subtle.verify({ name: 'ECDSA', hash }, key.key, raw as BufferSource, data as BufferSource);
+  return crypto.subtle.verify(
+    { name: 'ECDSA', hash },
+    key.key,
+    raw as Uint8Array<ArrayBuffer>,
+    data as Uint8Array<ArrayBuffer>,
+  );
 }
 
 /**

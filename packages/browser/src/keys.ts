@@ -40,7 +40,7 @@ export function publicKeyDer(pem: string, source: string): Uint8Array {
 export async function importSpki(spki: Uint8Array, source: string): Promise<VerificationKey> {
   let info: pkijs.PublicKeyInfo;
   try {
-    info = pkijs.PublicKeyInfo.fromBER(spki as BufferSource);
+    info = pkijs.PublicKeyInfo.fromBER(spki as Uint8Array<ArrayBuffer>);
   } catch (error) {
     return fail('INVALID_KEY', `The ${source} is not a public key (${(error as Error).message})`, error);
   }
@@ -63,7 +63,7 @@ export async function importSpki(spki: Uint8Array, source: string): Promise<Veri
   try {
     const key = await crypto.subtle.importKey(
       'spki',
-      spki as BufferSource,
+      spki as Uint8Array<ArrayBuffer>,
       { name: 'ECDSA', namedCurve: curve },
       true,
       ['verify'],
@@ -76,7 +76,7 @@ export async function importSpki(spki: Uint8Array, source: string): Promise<Veri
 
 /** Lower-case hex SHA-256 of `data`. */
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

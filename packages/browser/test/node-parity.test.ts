@@ -3,17 +3,20 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import * as signing from '@model-signing/signing';
 import * as verifying from '@model-signing/verifying';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { PYTHON_SIGNATURES } from '../../../test-support/paths.js';
 import { readBundle } from '../src/bundle.js';
 import { derToP1363 } from '../src/der.js';
+import { compatPae, pae } from '../src/dsse.js';
 import {
   type MismatchDetails,
   VERIFICATION_ERROR_CODES,
   VerificationError,
   type VerificationErrorCode,
 } from '../src/errors.js';
+import { importSpki, keyHint, publicKeyDer } from '../src/keys.js';
 
 describe('error codes', () => {
   it('are those of @model-signing/verifying', () => {
@@ -214,5 +217,56 @@ describe('DER to IEEE P1363', () => {
     for (const der of bad) expect(derToP1363(Uint8Array.from(der), 'P-256')).toBeUndefined();
     const tooLong = [0x30, 0x26, 0x02, 0x21, 0x01, ...new Array(32).fill(1), 0x02, 0x01, 0x01];
     expect(derToP1363(Uint8Array.from(tooLong), 'P-256')).toBeUndefined();
+  });
+});
+
+describe('DSSE encodings', () => {
+  it('are the bytes Node.js signs and verifies, for every golden payload', () => {
+    const dirs = ['v0.2.0-certificate', 'v1.0.1-elliptic-key', 'v1.1.0-certificate'];
+    for (const dir of dirs) {
+      const bundle = JSON.parse(readFileSync(path.join(PYTHON_SIGNATURES, dir, 'model.sig'), 'utf8'));
+      const payload = new Uint8Array(Buffer.from(bundle.dsseEnvelope.payload, 'base64'));
+      const type = bundle.dsseEnvelope.payloadType;
+      expect(pae(type, payload)).toEqual(new Uint8Array(signing.pae(type, payload)));
+      expect(compatPae(type, payload)).toEqual(verifying.compatPae(type, payload));
+    }
+  });
+});
+
+describe('key hints', () => {
+  it("are the Python tool's for its test key (format §6.2)", async () => {
+    const pem = readFileSync(path.join(PYTHON_SIGNATURES, 'keys/certificate/signing-key-pub.pem'), 'utf8');
+    const key = await importSpki(publicKeyDer(pem, 'public key'), 'public key');
+    expect(key.curve).toBe('P-384');
+    expect(await keyHint(key)).toBe('e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e');
+  });
+
+  for (const curve of ['P-256', 'P-521'] as const) {
+    it(`are those of Node.js for ${curve} keys`, async () => {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const key = await importSpki(publicKeyDer(pem, 'public key'), 'public key');
+      expect(await keyHint(key)).toBe(signing.publicKeyHint(signing.spkiDer(publicKey)));
+    });
+  }
+
+  it('refuse keys that are not EC on the three curves, as Node.js does', async () => {
+    const keys = [
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+      generateKeyPairSync('ed25519').publicKey,
+      generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey,
+    ];
+    for (const publicKey of keys) {
+      const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const browser = await importSpki(publicKeyDer(pem, 'public key'), 'public key').catch((e) => e.code);
+      let node: string | undefined;
+      try {
+        new verifying.Config().useEllipticKeyVerifier({ publicKey: Buffer.from(pem) });
+      } catch (error) {
+        node = (error as verifying.VerificationError).code;
+      }
+      expect(browser).toBe('UNSUPPORTED_KEY');
+      expect(node).toBe('UNSUPPORTED_KEY');
+    }
   });
 });
