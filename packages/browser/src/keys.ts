@@ -20,16 +20,29 @@ const KEY_TYPES: Readonly<Record<string, string>> = {
   '1.3.101.113': 'ED448',
 };
 
-const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]*)-----END PUBLIC KEY-----/;
+const PEM_BLOCK = /-----BEGIN (PUBLIC KEY|CERTIFICATE)-----([A-Za-z0-9+/=\s]*)-----END \1-----/;
 
-/** The DER of the PEM public key in `pem` (text before the block is tolerated, as certtool writes it). */
+/**
+ * The DER SubjectPublicKeyInfo of the PEM public key in `pem`, or of the certificate in it (as Node.js reads
+ * either as a public key). Text before the block is tolerated, as certtool writes it.
+ */
 export function publicKeyDer(pem: string, source: string): Uint8Array {
-  const body = PEM_BLOCK.exec(pem)?.[1]?.replace(/\s+/g, '');
-  if (body === undefined) fail('INVALID_KEY', `The ${source} is not a PEM public key (no PUBLIC KEY block)`);
+  const [, kind, body] = PEM_BLOCK.exec(pem) ?? [];
+  if (kind === undefined || body === undefined) {
+    fail('INVALID_KEY', `The ${source} is not a PEM public key (no PUBLIC KEY or CERTIFICATE block)`);
+  }
+  let der: Uint8Array;
   try {
-    return decodeBase64(body, source);
+    der = decodeBase64(body.replace(/\s+/g, ''), source);
   } catch {
     return fail('INVALID_KEY', `The ${source} is not a PEM public key (its base64 is malformed)`);
+  }
+  if (kind === 'PUBLIC KEY') return der;
+  try {
+    const certificate = pkijs.Certificate.fromBER(der as Uint8Array<ArrayBuffer>);
+    return new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER(false));
+  } catch (error) {
+    return fail('INVALID_KEY', `The ${source} holds a certificate that cannot be parsed`, error);
   }
 }
 

@@ -103,11 +103,11 @@ async function verifyInNode(
   trust: string,
   ignorePaths: string[] = [],
 ): Promise<PageResult> {
-  const config = new verifying.Config();
-  if (method === 'key') config.useEllipticKeyVerifier({ publicKey: trust });
-  else config.useCertificateVerifier({ certificateChain: [trust] });
-  config.setIgnoredPaths({ paths: ignorePaths });
   try {
+    const config = new verifying.Config();
+    if (method === 'key') config.useEllipticKeyVerifier({ publicKey: trust });
+    else config.useCertificateVerifier({ certificateChain: [trust] });
+    config.setIgnoredPaths({ paths: ignorePaths });
     const result = await config.verify(model, signature);
     return { ok: true, files: [...result.files] };
   } catch (error) {
@@ -208,43 +208,37 @@ describe('the Python tool goldens', () => {
     expect(result.files).toEqual(['signme-1', 'signme-2']);
   });
 
-  it('refuses a key golden verified with the certificate method, as Node.js does', async () => {
-    const base = `${FIXTURE_URL}/v1.1.0-elliptic-key`;
-    const result = await verifyInPage({
-      files: urlsOf(path.join(PYTHON_SIGNATURES, 'v1.1.0-elliptic-key'), base, ['model.sig']),
-      signature: `${base}/model.sig`,
-      method: 'certificate',
-      trust: [`${FIXTURE_URL}/keys/certificate/ca-cert.pem`],
+  // A golden verified with `method` and the trusted file `trust`: the codes of the page and of Node.js.
+  async function codes(golden: string, method: 'key' | 'certificate', trust: string) {
+    const dir = path.join(PYTHON_SIGNATURES, golden);
+    const page = await verifyInPage({
+      files: urlsOf(dir, `${FIXTURE_URL}/${golden}`, ['model.sig']),
+      signature: `${FIXTURE_URL}/${golden}/model.sig`,
+      method,
+      trust: [`${FIXTURE_URL}/keys/certificate/${trust}`],
     });
-    const dir = path.join(PYTHON_SIGNATURES, 'v1.1.0-elliptic-key');
-    const node = await verifyInNode(
-      dir,
-      path.join(dir, 'model.sig'),
-      'certificate',
-      path.join(KEYS, 'ca-cert.pem'),
-    );
-    expect(result.code).toBe('WRONG_METHOD');
-    expect(node.code).toBe('WRONG_METHOD');
+    const node = await verifyInNode(dir, path.join(dir, 'model.sig'), method, path.join(KEYS, trust));
+    return { page: page.code, node: node.code };
+  }
+
+  it('refuses a key golden verified with the certificate method, as Node.js does', async () => {
+    const found = await codes('v1.1.0-elliptic-key', 'certificate', 'ca-cert.pem');
+    expect(found).toEqual({ page: 'WRONG_METHOD', node: 'WRONG_METHOD' });
   });
 
   it('refuses a certificate golden whose root is not trusted, as Node.js does', async () => {
-    const base = `${FIXTURE_URL}/v1.1.0-certificate`;
-    const result = await verifyInPage({
-      files: urlsOf(path.join(PYTHON_SIGNATURES, 'v1.1.0-certificate'), base, ['model.sig']),
-      signature: `${base}/model.sig`,
-      method: 'certificate',
-      // The intermediate is not self-signed: no path ends at a trust anchor.
-      trust: [`${FIXTURE_URL}/keys/certificate/int-ca-cert.pem`],
-    });
-    const dir = path.join(PYTHON_SIGNATURES, 'v1.1.0-certificate');
-    const node = await verifyInNode(
-      dir,
-      path.join(dir, 'model.sig'),
-      'certificate',
-      path.join(KEYS, 'int-ca-cert.pem'),
-    );
-    expect(result.code).toBe('UNTRUSTED_CERTIFICATE');
-    expect(node.code).toBe('UNTRUSTED_CERTIFICATE');
+    // The intermediate is not self-signed: no path ends at a trust anchor.
+    const found = await codes('v1.1.0-certificate', 'certificate', 'int-ca-cert.pem');
+    expect(found).toEqual({ page: 'UNTRUSTED_CERTIFICATE', node: 'UNTRUSTED_CERTIFICATE' });
+  });
+
+  it('reads a certificate given as the public key, as Node.js does', async () => {
+    // The root's key is RSA: refused as a key type, not as unreadable.
+    const rsa = await codes('v1.1.0-elliptic-key', 'key', 'ca-cert.pem');
+    expect(rsa).toEqual({ page: 'UNSUPPORTED_KEY', node: 'UNSUPPORTED_KEY' });
+    // The leaf holds the signing key itself.
+    const leaf = await codes('v1.1.0-elliptic-key', 'key', 'signing-key-cert.pem');
+    expect(leaf).toEqual({ page: undefined, node: undefined });
   });
 });
 
