@@ -53,7 +53,9 @@ globalThis.harness = {
       const controller = new AbortController();
       if (spec.abortAfterMs !== undefined) setTimeout(() => controller.abort(), spec.abortAfterMs);
       let bytesHashed = 0;
-      const result = await config.verify(await model(spec), signature, {
+      const input = spec.remote ? new URL(spec.remote, location.href) : await model(spec);
+      const result = await config.verify(input, signature, {
+        ignoreUnsignedFiles: spec.ignoreUnsignedFiles ?? false,
         ignorePaths: spec.ignorePaths ?? [],
         modelName: spec.modelName,
         signal: controller.signal,

@@ -52,6 +52,11 @@ export interface VerifyProgress {
 export interface VerifyOptions {
   /** Model-relative paths to leave out, besides those the signature records (the CLI's `--ignore-paths`). */
   readonly ignorePaths?: readonly string[];
+  /**
+   * Hash only the files the signature names, so that unsigned extra files are tolerated (the CLI's
+   * `--ignore-unsigned-files`). A model given by URL is always read so: a web server's folder has no listing.
+   */
+  readonly ignoreUnsignedFiles?: boolean;
   /** Also leave out `.git`, `.gitattributes`, `.github` and `.gitignore` at the top (default true). */
   readonly ignoreGitPaths?: boolean;
   /** The local model name used in messages (default: the folder's or file's name). */
@@ -187,7 +192,13 @@ export class Config {
     }
     const statement = payload(() => readStatement(verified.payload));
     const expected = payload(() => statement.manifest());
-    const files = await listModel(model, options.modelName);
+    const signedPaths = [...new Set(expected.items.map((item) => item.resource.path))];
+    const listed = await listModel(model, options.modelName, signedPaths);
+    const signed = new Set(signedPaths);
+    const files =
+      options.ignoreUnsignedFiles && !(model instanceof URL)
+        ? { ...listed, files: new Map([...listed.files].filter(([name]) => signed.has(name))) }
+        : listed;
     const ignored = new Set([...statement.serialization.ignorePaths, ...(options.ignorePaths ?? [])]);
     if (options.ignoreGitPaths ?? true) for (const path of GIT_IGNORE_PATHS) ignored.add(path);
     let hashed = 0;

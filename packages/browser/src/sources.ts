@@ -10,10 +10,12 @@ export type FileSource = Blob | Response | string | URL | (() => Promise<Blob | 
 
 /**
  * A model: the `FileList` of an `<input type="file" webkitdirectory>` (or its files), a
- * `FileSystemDirectoryHandle` from `showDirectoryPicker()`, one `Blob` (a single-file model), or the model's
- * files by model-relative name (`dir/file`, `/`-separated).
+ * `FileSystemDirectoryHandle` from `showDirectoryPicker()`, one `Blob` (a single-file model), the model's
+ * files by model-relative name (`dir/file`, `/`-separated), or the `URL` of a model on a web server: a folder
+ * (ending in `/`) whose files are the ones the signature names, fetched from below it, or a single file.
  */
 export type ModelInput =
+  | URL
   | FileList
   | readonly File[]
   | FileSystemDirectoryHandle
@@ -85,8 +87,29 @@ function fromFiles(files: readonly File[], modelName: string | undefined): Model
   return { modelName: modelName ?? folder ?? 'model', single: false, files: map };
 }
 
-/** Lists a model's files (a directory handle is walked here; nothing is read). */
-export async function listModel(input: ModelInput, modelName?: string): Promise<ModelFiles> {
+// A folder on a web server cannot be listed: its files are the ones the signature names, below the URL.
+function fromUrl(url: URL, signedPaths: readonly string[], modelName: string | undefined): ModelFiles {
+  const segments = url.pathname.split('/').filter(Boolean);
+  const name = modelName ?? decodeURIComponent(segments.at(-1) ?? url.hostname);
+  if (!url.pathname.endsWith('/')) return { modelName: name, single: true, files: new Map([['.', url]]) };
+  const files = new Map<string, FileSource>(
+    signedPaths
+      .filter((path) => path !== '.')
+      .map((path) => [checkedName(path), new URL(path.split('/').map(encodeURIComponent).join('/'), url)]),
+  );
+  return { modelName: name, single: false, files };
+}
+
+/**
+ * Lists a model's files (a directory handle is walked here; nothing is read). `signedPaths` are the files the
+ * signature names: the files of a model given by URL.
+ */
+export async function listModel(
+  input: ModelInput,
+  modelName: string | undefined,
+  signedPaths: readonly string[],
+): Promise<ModelFiles> {
+  if (input instanceof URL) return fromUrl(input, signedPaths, modelName);
   if (typeof FileList !== 'undefined' && input instanceof FileList) return fromFiles([...input], modelName);
   if (Array.isArray(input)) return fromFiles(input as readonly File[], modelName);
   if (input instanceof Blob) {

@@ -35,7 +35,7 @@ interface PageResult {
 }
 
 interface Spec {
-  files: Record<string, string>;
+  files?: Record<string, string>;
   signature: string;
   method: 'key' | 'certificate';
   trust: string[];
@@ -44,6 +44,8 @@ interface Spec {
   as?: 'urls' | 'blobs' | 'responses' | 'blob' | 'directory';
   abortAfterMs?: number;
   library?: string;
+  remote?: string;
+  ignoreUnsignedFiles?: boolean;
 }
 
 /** The fields of a key bundle the tests edit. */
@@ -102,9 +104,10 @@ async function verifyInNode(
   method: 'key' | 'certificate',
   trust: string,
   ignorePaths: string[] = [],
+  ignoreUnsignedFiles = false,
 ): Promise<PageResult> {
   try {
-    const config = new verifying.Config();
+    const config = new verifying.Config().setIgnoreUnsignedFiles(ignoreUnsignedFiles);
     if (method === 'key') config.useEllipticKeyVerifier({ publicKey: trust });
     else config.useCertificateVerifier({ certificateChain: [trust] });
     config.setIgnoredPaths({ paths: ignorePaths });
@@ -194,6 +197,23 @@ describe('the Python tool goldens', () => {
       expect(result.files).toEqual(node.files);
     });
   }
+
+  it('verifies models on a web server from their URLs, fetching the files the signature names', async () => {
+    const folder = await verifyInPage({
+      remote: `${FIXTURE_URL}/v1.1.0-elliptic-key/`,
+      signature: `${FIXTURE_URL}/v1.1.0-elliptic-key/model.sig`,
+      method: 'key',
+      trust: [`${FIXTURE_URL}/keys/certificate/signing-key-pub.pem`],
+    });
+    expect(folder).toMatchObject({ ok: true, files: ['signme-1', 'signme-2'] });
+    const single = await verifyInPage({
+      remote: `${FIXTURE_URL}/v0.3.1-elliptic-key/signme-1`,
+      signature: `${FIXTURE_URL}/v0.3.1-elliptic-key/model.sig`,
+      method: 'key',
+      trust: [`${FIXTURE_URL}/keys/certificate/signing-key-pub.pem`],
+    });
+    expect(single).toMatchObject({ ok: true, files: ['.'] });
+  });
 
   it('gives the root digest the Python tool signed (v1.1.0-elliptic-key, format §2.4)', async () => {
     const base = `${FIXTURE_URL}/v1.1.0-elliptic-key`;
@@ -365,6 +385,40 @@ describe('models signed in Node.js', () => {
         rmSync(path.join(dir, 'config.json'));
       });
       expect(page.details).toMatchObject({ extra: ['tokenizer/added.txt'], missing: ['config.json'] });
+    });
+
+    it('unsigned files tolerated, a missing one reported', async () => {
+      const dir = path.join(root, 'unsigned');
+      cpSync(model, dir, { recursive: true });
+      writeFileSync(path.join(dir, 'notes.txt'), 'not signed');
+      rmSync(path.join(dir, 'config.json'));
+      const page = await verifyInPage({
+        files: urlsOf(dir, '/work/signed/unsigned'),
+        signature: '/work/signed/tamper.sig',
+        method: 'key',
+        trust: ['/work/signed/key.pub.pem'],
+        modelName: 'unsigned',
+        ignoreUnsignedFiles: true,
+      });
+      const node = await verifyInNode(dir, sig, 'key', keys.pub, [], true);
+      expect({ code: page.code, details: page.details }).toEqual({ code: node.code, details: node.details });
+      expect(page.details).toMatchObject({ extra: [], missing: ['config.json'] });
+    });
+
+    it('a changed file of a model on a web server', async () => {
+      const dir = path.join(root, 'remote');
+      cpSync(model, dir, { recursive: true });
+      writeFileSync(path.join(dir, 'weights.bin'), 'changed');
+      writeFileSync(path.join(dir, 'notes.txt'), 'not signed, never fetched');
+      const page = await verifyInPage({
+        remote: '/work/signed/remote/',
+        signature: '/work/signed/tamper.sig',
+        method: 'key',
+        trust: ['/work/signed/key.pub.pem'],
+      });
+      const node = await verifyInNode(dir, sig, 'key', keys.pub, [], true);
+      expect({ code: page.code, details: page.details }).toEqual({ code: node.code, details: node.details });
+      expect(page.details?.mismatched.map((m) => m.name)).toEqual(['weights.bin']);
     });
 
     it('a wrong key', async () => {
