@@ -9,10 +9,9 @@ import {
 } from '@model-signing/manifest';
 import { readBundle } from './bundle.js';
 import { fail, VerificationError } from './errors.js';
-import { GIT_IGNORE_PATHS, hashModel } from './hash.js';
+import { hashLocalModel } from './local.js';
 import { loadSha256 } from './manifest-sha256.js';
-import { HashPool } from './pool.js';
-import { listModel, type ModelInput } from './sources.js';
+import type { ModelInput } from './sources.js';
 import {
   type BundleVerifier,
   type CertificateTrust,
@@ -139,8 +138,6 @@ function compare(expected: Manifest, actual: Manifest): void {
   });
 }
 
-const defaultWorkers = () => Math.min(4, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2));
-
 /**
  * Verifies models in the browser, as `verifying.Config` of `@model-signing/verifying` does in Node.js: the
  * same bundle rules, checks, order of checks and error codes, with WebCrypto for signatures and Web Workers
@@ -192,38 +189,16 @@ export class Config {
     }
     const statement = payload(() => readStatement(verified.payload));
     const expected = payload(() => statement.manifest());
-    const signedPaths = [...new Set(expected.items.map((item) => item.resource.path))];
-    const listed = await listModel(model, options.modelName, signedPaths);
-    const signed = new Set(signedPaths);
-    const files =
-      options.ignoreUnsignedFiles && !(model instanceof URL)
-        ? { ...listed, files: new Map([...listed.files].filter(([name]) => signed.has(name))) }
-        : listed;
-    const ignored = new Set([...statement.serialization.ignorePaths, ...(options.ignorePaths ?? [])]);
-    if (options.ignoreGitPaths ?? true) for (const path of GIT_IGNORE_PATHS) ignored.add(path);
-    let hashed = 0;
-    const pool = new HashPool(
-      options.workerUrl ?? new URL('./hash-worker.js', import.meta.url),
-      options.workers ?? defaultWorkers(),
-      (bytes) => {
-        hashed += bytes;
-        options.onProgress?.({ bytesHashed: hashed });
-      },
+    const { modelName, manifest: actual } = await hashLocalModel(
+      model,
+      expected,
+      statement.serialization,
+      options,
     );
-    const abort = () => pool.close(new Error('the verification was cancelled'));
-    options.signal?.addEventListener('abort', abort);
-    let actual: Manifest;
-    try {
-      if (options.signal?.aborted) abort();
-      actual = await hashModel(files, statement.serialization, ignored, pool);
-    } finally {
-      options.signal?.removeEventListener('abort', abort);
-      pool.close();
-    }
     compare(expected, actual);
     return {
       method: verifier.method,
-      modelName: files.modelName,
+      modelName,
       signedModelName: expected.modelName,
       rootDigest: `sha256:${expected.rootDigestHex()}`,
       serialization: statement.serialization,
