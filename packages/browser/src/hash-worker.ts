@@ -31,6 +31,11 @@ async function open(source: WorkerSource): Promise<ReadableStream<Uint8Array>> {
   if (source.kind === 'blob') return source.blob.stream();
   if (source.kind === 'stream') return source.stream;
   const response = await fetch(source.url);
+  if (response.status === 404) {
+    throw Object.assign(new Error(`HTTP 404 ${response.statusText} for ${source.url}`.trim()), {
+      notFound: true,
+    });
+  }
   if (!response.ok)
     throw new Error(`HTTP ${response.status} ${response.statusText} for ${source.url}`.trim());
   if (!response.body) throw new Error(`no body for ${source.url}`);
@@ -106,6 +111,7 @@ scope.onmessage = (event) => {
           error instanceof Error
             ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
             : String(error),
+        notFound: (error as { notFound?: unknown }).notFound === true,
       }),
   );
 };

@@ -8,7 +8,7 @@ import {
   shardResource,
 } from '@model-signing/manifest';
 import { fail } from './errors.js';
-import type { HashJob, HashPool } from './pool.js';
+import { type HashJob, type HashPool, SourceNotFound } from './pool.js';
 import type { WorkerSource } from './protocol.js';
 import type { FileSource, ModelFiles } from './sources.js';
 
@@ -101,6 +101,8 @@ export async function hashModel(
             }),
           ),
         (error: Error) => {
+          // A signed file a web server does not have is missing from the model, as a local one would be.
+          if (model.absentIfNotFound && error instanceof SourceNotFound) return [];
           pool.close(error);
           return fail(
             'HASHING_ERROR',

@@ -1,6 +1,9 @@
 import type { HashAlgorithm } from '@model-signing/manifest';
 import type { HashReply, HashRequest, Piece, WorkerSource } from './protocol.js';
 
+/** A source that is a URL the server does not have (404 Not Found). */
+export class SourceNotFound extends Error {}
+
 /** One source to hash on a worker; `open` runs only when a worker is free (sources are fetched lazily). */
 export interface HashJob {
   /** The hash. */
@@ -94,7 +97,7 @@ export class HashPool {
         if (reply.type === 'progress') return this.#onBytes(reply.bytes);
         done();
         if (reply.type === 'done') resolve([...reply.pieces]);
-        else reject(new Error(reply.message));
+        else reject(reply.notFound ? new SourceNotFound(reply.message) : new Error(reply.message));
       };
       const onError = (event: ErrorEvent) => {
         done();

@@ -33,4 +33,10 @@ export interface Piece {
 export type HashReply =
   | { readonly id: number; readonly type: 'done'; readonly pieces: readonly Piece[] }
   | { readonly id: number; readonly type: 'progress'; readonly bytes: number }
-  | { readonly id: number; readonly type: 'error'; readonly message: string };
+  | {
+      readonly id: number;
+      readonly type: 'error';
+      readonly message: string;
+      /** The source is a URL the server answered with 404 Not Found. */
+      readonly notFound: boolean;
+    };

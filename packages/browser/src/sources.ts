@@ -31,6 +31,8 @@ export interface ModelFiles {
   readonly single: boolean;
   /** The files, by model-relative name. */
   readonly files: ReadonlyMap<string, FileSource>;
+  /** The files were named by the signature (a model on a web server): one the server lacks is missing. */
+  readonly absentIfNotFound?: boolean;
 }
 
 function checkedName(name: string): string {
@@ -91,13 +93,15 @@ function fromFiles(files: readonly File[], modelName: string | undefined): Model
 function fromUrl(url: URL, signedPaths: readonly string[], modelName: string | undefined): ModelFiles {
   const segments = url.pathname.split('/').filter(Boolean);
   const name = modelName ?? decodeURIComponent(segments.at(-1) ?? url.hostname);
-  if (!url.pathname.endsWith('/')) return { modelName: name, single: true, files: new Map([['.', url]]) };
+  if (!url.pathname.endsWith('/')) {
+    return { modelName: name, single: true, files: new Map([['.', url]]), absentIfNotFound: true };
+  }
   const files = new Map<string, FileSource>(
     signedPaths
       .filter((path) => path !== '.')
       .map((path) => [checkedName(path), new URL(path.split('/').map(encodeURIComponent).join('/'), url)]),
   );
-  return { modelName: name, single: false, files };
+  return { modelName: name, single: false, files, absentIfNotFound: true };
 }
 
 /**

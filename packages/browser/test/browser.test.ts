@@ -405,10 +405,11 @@ describe('models signed in Node.js', () => {
       expect(page.details).toMatchObject({ extra: [], missing: ['config.json'] });
     });
 
-    it('a changed file of a model on a web server', async () => {
+    it('a changed and a missing file of a model on a web server', async () => {
       const dir = path.join(root, 'remote');
       cpSync(model, dir, { recursive: true });
       writeFileSync(path.join(dir, 'weights.bin'), 'changed');
+      rmSync(path.join(dir, 'config.json'));
       writeFileSync(path.join(dir, 'notes.txt'), 'not signed, never fetched');
       const page = await verifyInPage({
         remote: '/work/signed/remote/',
@@ -419,6 +420,7 @@ describe('models signed in Node.js', () => {
       const node = await verifyInNode(dir, sig, 'key', keys.pub, [], true);
       expect({ code: page.code, details: page.details }).toEqual({ code: node.code, details: node.details });
       expect(page.details?.mismatched.map((m) => m.name)).toEqual(['weights.bin']);
+      expect(page.details?.missing).toEqual(['config.json']);
     });
 
     it('a wrong key', async () => {
