@@ -43,35 +43,39 @@ async function verify(event) {
   const files = $('model').files;
   const signature = $('signature').files[0];
   const trust = $('trust').files[0];
-  if (!files?.length || !signature || !trust) {
+  const url = $('url').value.trim();
+  if ((!files?.length && !url) || !signature || !trust) {
     verdict(
       'failed',
-      'Pick a model folder, a signature file and a key or certificate file first.',
+      'Pick a model folder (or give its URL), a signature file and a key or certificate file first.',
       'CONFIG_ERROR',
     );
     return;
   }
+  const model = url ? new URL(url, location.href) : files;
   const method = document.querySelector('input[name="method"]:checked').value;
   const ignorePaths = $('ignore')
     .value.split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  const names = localNames(files);
+  const names = url ? [] : localNames(files);
   // As the CLI leaves out a signature file kept inside the model, so does the page.
   if (names.includes(signature.name)) ignorePaths.push(signature.name);
   const config = new modelSigning.Config();
   if (method === 'key') config.useEllipticKeyVerifier({ publicKey: trust });
   else config.useCertificateVerifier({ certificateChain: [trust] });
-  verdict('running', `Verifying ${names.length} files…`);
+  verdict('running', url ? `Verifying ${url}…` : `Verifying ${names.length} files…`);
   showFiles([]);
   const started = performance.now();
   try {
-    const result = await config.verify(files, signature, {
+    const result = await config.verify(model, signature, {
       ignorePaths,
       onProgress: ({ bytesHashed }) =>
         verdict('running', `Verifying… ${(bytesHashed / 2 ** 20).toFixed(0)} MiB hashed`),
     });
     const signed = new Set(result.files.map((name) => name.replace(/:\d+:\d+$/, '')));
+    // A model given by URL is the files its signature names.
+    if (url) names.push(...signed);
     showFiles(
       names.map((name) =>
         signed.has(name) || (names.length === 1 && signed.has('.'))

@@ -600,14 +600,16 @@ describe('the demo page', () => {
     method: 'key' | 'certificate',
     trust: string,
     ignore = '',
+    url = '',
   ) {
     const demo = await browser.newPage();
     await demo.goto(`${server.origin}/`);
     await demo.check(`input[name="method"][value="${method}"]`);
-    await demo.setInputFiles('#model', model);
+    if (model) await demo.setInputFiles('#model', model);
     await demo.setInputFiles('#signature', signature);
     await demo.setInputFiles('#trust', trust);
     await demo.fill('#ignore', ignore);
+    if (url) await demo.fill('#url', url);
     await demo.click('#verify');
     await demo.waitForFunction(
       "['verified', 'failed'].includes(document.getElementById('verdict').dataset.status)",
@@ -641,6 +643,20 @@ describe('the demo page', () => {
       'signme-1': 'verified',
       'signme-2': 'verified',
     });
+  });
+
+  it('verifies a model given by its URL', async () => {
+    const dir = path.join(PYTHON_SIGNATURES, 'v1.1.0-elliptic-key');
+    const { verdict, rows } = await pick(
+      '',
+      path.join(dir, 'model.sig'),
+      'key',
+      path.join(KEYS, 'signing-key-pub.pem'),
+      '',
+      `${server.origin}${FIXTURE_URL}/v1.1.0-elliptic-key/`,
+    );
+    expect(verdict).toMatchObject({ status: 'verified' });
+    expect(rows).toEqual({ 'signme-1': 'verified', 'signme-2': 'verified' });
   });
 
   it('shows a changed file of a picked folder', async () => {
