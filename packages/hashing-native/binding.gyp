@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "hashing_native",
-      "sources": ["src/addon.c", "src/file_digest.c", "src/read_full.c", "src/tree_list.c", "src/turns.c", "src/resource_list.c"],
+      "sources": ["src/addon.c", "src/file_digest.c", "src/file_open.c", "src/read_full.c", "src/tree_list.c", "src/turns.c", "src/resource_list.c"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
         [

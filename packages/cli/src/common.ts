@@ -36,7 +36,7 @@ export function addModelOptions(command: Command): Command {
     )
     .option('--ignore-git-paths', 'leave out .git, .gitattributes, .github and .gitignore (default)', true)
     .option('--no-ignore-git-paths', 'include the git files')
-    .option('--allow-symlinks', 'follow symbolic links to files inside the model', false)
+    .option('--allow-symlinks', 'follow symbolic links, wherever they point', false)
     .option('--json', 'print the result as JSON on stdout', false);
 }
 

@@ -55,6 +55,9 @@ typedef struct {
   double *ranges; /* owned copy, or NULL for whole files */
   size_t probe_bytes;
   int no_follow;
+  /* The checks of the paths (file_open.h): the model root, or NULL; dev, ino per path (NaN: none), or NULL. */
+  char *root;
+  double *identities;
   uint32_t threads; /* BLAKE3 of one file, or tasks in turns */
   double *turn_sizes; /* tasks in turns: the bytes each is expected to read */
   /* A listing: the ignore paths (pointers into one block, sorted), how many files get their size, the result. */
@@ -90,6 +93,8 @@ static void free_job(job *j) {
   free(j->digests);
   free(j->sizes);
   free(j->turn_sizes);
+  free(j->root);
+  free(j->identities);
   free(j->ignore_block);
   free(j->ignore);
   ms_tree_free(&j->tree);
@@ -134,13 +139,16 @@ static void run_batch(job *j) {
     return;
   }
   j->error = ms_digester_init(&digester, j->algorithm);
-  ms_read_options options = {j->no_follow, buffer, READ_BUFFER_SIZE, on_read, j};
+  ms_opener opener;
+  ms_opener_init(&opener, j->root, j->no_follow);
+  ms_read_options options = {&opener, NULL, buffer, READ_BUFFER_SIZE, on_read, j};
   for (uint32_t i = 0; i < j->count && !j->error; i++) {
     if (cancelled(j)) {
       j->error = ECANCELED;
       break;
     }
     j->index = i;
+    options.identity = j->identities ? j->identities + 2 * (size_t)i : NULL;
     uint8_t *out = j->digests + i * digest_size;
     if (j->probe_bytes > 0) {
       uint64_t size = 0;
@@ -155,6 +163,7 @@ static void run_batch(job *j) {
       j->error = ms_digest_range(&digester, j->paths[i], &options, start, end, out, &bytes, &j->stage);
     }
   }
+  ms_opener_free(&opener);
   ms_digester_free(&digester);
   free(buffer);
 }
@@ -176,6 +185,8 @@ static void run_turns(job *j) {
                    .ranges = j->ranges,
                    .sizes = j->turn_sizes,
                    .no_follow = j->no_follow,
+                   .root = j->root,
+                   .identities = j->identities,
                    .threads = j->threads,
                    .turn_bytes = TURN_BYTES,
                    .on_read = on_shared_read,
@@ -193,11 +204,12 @@ static void run_turns(job *j) {
 // One file on `threads` threads, split along the BLAKE3 tree (b3sum's approach; see blake3_tree.c).
 static void run_blake3_file(job *j) {
   j->stage = MS_AT_OPEN;
-  int fd = open(j->paths[0], O_RDONLY | O_CLOEXEC | (j->no_follow ? O_NOFOLLOW : 0));
-  if (fd < 0) {
-    j->error = errno;
-    return;
-  }
+  ms_opener opener;
+  ms_opener_init(&opener, j->root, j->no_follow);
+  int fd = ms_opener_open(&opener, j->paths[0], j->identities);
+  j->error = fd < 0 ? errno : 0;
+  ms_opener_free(&opener);
+  if (fd < 0) return;
   struct stat info;
   j->stage = MS_AT_STAT;
   if (fstat(fd, &info) != 0) {
@@ -603,13 +615,49 @@ static job *new_files_job(napi_env env, const char *name, napi_value algorithm_v
   return j;
 }
 
+// The optional arguments `root` and `identities` of a files job, at `at` and `at + 1`: the model root (a
+// string, or null/undefined) and dev, ino per path (a Float64Array of 2 numbers per path, or null/undefined).
+// False, with a TypeError thrown, when one is wrong.
+static bool take_checks(napi_env env, napi_callback_info info, const char *name, size_t at, job *j) {
+  napi_value argv[9];
+  size_t argc = at + 2;
+  if (argc > 9 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  char message[160];
+  if (argc > at && !is_nullish(env, argv[at]) && !(j->root = copy_path(env, argv[at]))) {
+    snprintf(message, sizeof message, "%s: root must be a string without NUL characters, or null", name);
+    throw_type_error(env, message);
+    return false;
+  }
+  double *identities = NULL;
+  size_t length = 0;
+  if (argc > at + 1 && !is_nullish(env, argv[at + 1])) {
+    if (!get_float64_array(env, argv[at + 1], &identities, &length) || length != 2 * (size_t)j->count) {
+      snprintf(message, sizeof message, "%s: identities must be a Float64Array of 2 numbers per path, or null",
+               name);
+      throw_type_error(env, message);
+      return false;
+    }
+    // A copy owned by the job, as the ranges.
+    j->identities = malloc(sizeof(double) * (length ? length : 1));
+    if (!j->identities) {
+      snprintf(message, sizeof message, "%s: out of memory", name);
+      throw_type_error(env, message);
+      return false;
+    }
+    memcpy(j->identities, identities, sizeof(double) * length);
+  }
+  return true;
+}
+
 /*
- * hashBatch(algorithm, paths, ranges, probeBytes, noFollow, control)
+ * hashBatch(algorithm, paths, ranges, probeBytes, noFollow, control, root?, identities?)
  *   -> Promise<{ digests: Uint8Array, sizes: Float64Array | null, bytes: number }>
  * algorithm: 0 sha256, 1 blake2b, 2 blake3; ranges: Float64Array [start, end (-1: EOF)] per path, or null for
  * whole files; probeBytes > 0: whole files of unknown size, each hashed when smaller than probeBytes and
- * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`. Rejects with an
- * fs-style Error carrying the index of the first path that failed.
+ * otherwise left (digest zeroed, sizes[i] = -size - 1); control: Float64Array(2), see `job`; root and
+ * identities: how each file is opened (file_open.h): a path with an identity (dev, ino; NaN: none) must be that
+ * file, any other path below root is opened from root following no symlink; EXDEV when a file is not the one
+ * expected. Rejects with an fs-style Error carrying the index of the first path that failed.
  */
 static napi_value hash_batch(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -623,6 +671,10 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
   j->kind = JOB_BATCH;
   j->probe_bytes = probe_bytes > 0 ? (size_t)probe_bytes : 0;
   j->no_follow = no_follow;
+  if (!take_checks(env, info, "hashBatch", 6, j)) {
+    free_job(j);
+    return NULL;
+  }
   if (j->probe_bytes > 0 && !(j->sizes = calloc(j->count ? j->count : 1, sizeof(double)))) {
     free_job(j);
     return throw_type_error(env, "hashBatch: out of memory");
@@ -631,10 +683,11 @@ static napi_value hash_batch(napi_env env, napi_callback_info info) {
 }
 
 /*
- * hashInTurns(algorithm, paths, ranges, sizes, threads, noFollow, control)
+ * hashInTurns(algorithm, paths, ranges, sizes, threads, noFollow, control, root?, identities?)
  *   -> Promise<{ digests: Uint8Array, sizes: null, bytes: number }>
  * The tasks of hashBatch (SHA-256 or BLAKE2b) on `threads` threads, taking turns, the task with the most bytes
- * left first (see turns.h); sizes: Float64Array, the bytes each task is expected to read. Rejects as hashBatch.
+ * left first (see turns.h); sizes: Float64Array, the bytes each task is expected to read; root and identities
+ * as hashBatch's. Rejects as hashBatch.
  */
 static napi_value hash_in_turns(napi_env env, napi_callback_info info) {
   napi_value argv[7];
@@ -664,6 +717,10 @@ static napi_value hash_in_turns(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[5], &no_follow);
   j->kind = JOB_TURNS;
   j->no_follow = no_follow;
+  if (!take_checks(env, info, "hashInTurns", 7, j)) {
+    free_job(j);
+    return NULL;
+  }
   return start_job(env, j, argv[6], NULL);
 }
 
@@ -717,8 +774,10 @@ static napi_value read_resource_list(napi_env env, napi_callback_info info) {
 
 #ifdef MS_HAVE_BLAKE3
 /*
- * blake3File(path, threads, noFollow, control) -> Promise<{ digests: Uint8Array(32), sizes: null, bytes }>
- * BLAKE3 of a whole file, mapped into memory and split over `threads` threads along the BLAKE3 tree.
+ * blake3File(path, threads, noFollow, control, root?, identity?)
+ *   -> Promise<{ digests: Uint8Array(32), sizes: null, bytes }>
+ * BLAKE3 of a whole file, mapped into memory and split over `threads` threads along the BLAKE3 tree; root and
+ * identity (one dev, ino pair) as hashBatch's.
  */
 static napi_value blake3_file(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -748,6 +807,10 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
   bool no_follow = false;
   napi_get_value_bool(env, argv[2], &no_follow);
   j->no_follow = no_follow;
+  if (!take_checks(env, info, "blake3File", 4, j)) {
+    free_job(j);
+    return NULL;
+  }
   return start_job(env, j, argv[3], NULL);
 }
 #endif
@@ -759,7 +822,8 @@ static napi_value blake3_file(napi_env env, napi_callback_info info) {
  * by NUL, a kind per entry (0 regular file, 1 symlink, 2 anything else; directories are descended into, not
  * listed), and the size of the first `sizedFiles` regular files (-1 for the others). `ignore`: relative paths
  * to leave out, NUL-separated. A directory that cannot be listed ends the listing with `error` (its errno code
- * and relative `path`); EILSEQ there means a name that is not UTF-8. The first entries come through
+ * and relative `path`); EILSEQ there means a name that is not UTF-8, EXDEV a directory that is a symlink or is
+ * reached through one (swapped in since its parent was listed). The first entries come through
  * onChunk(names, kinds, sizes) while the listing goes on, in order; the promise holds the last ones.
  */
 static napi_value list_tree(napi_env env, napi_callback_info info) {

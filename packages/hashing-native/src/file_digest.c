@@ -83,21 +83,11 @@ int ms_digest_end(ms_digester *d, uint8_t *out) {
   return EVP_DigestFinal_ex(d->evp, out, &length) == 1 ? 0 : EIO;
 }
 
-int ms_open_file(const char *path, int no_follow) {
-  int flags = O_RDONLY | O_CLOEXEC;
-  if (no_follow) flags |= O_NOFOLLOW;
-  int fd;
-  do {
-    fd = open(path, flags);
-  } while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
 int ms_digest_range(ms_digester *d, const char *path, const ms_read_options *options, uint64_t start,
                     int64_t end, uint8_t *out, uint64_t *bytes, ms_stage *stage) {
   *bytes = 0;
   *stage = MS_AT_OPEN;
-  int fd = ms_open_file(path, options->no_follow);
+  int fd = ms_opener_open(options->opener, path, options->identity);
   if (fd < 0) return errno;
   *stage = MS_AT_READ;
   int error = ms_digest_begin(d);
@@ -129,7 +119,7 @@ int ms_digest_probe(ms_digester *d, const char *path, const ms_read_options *opt
   *hashed = 0;
   *size = 0;
   *stage = MS_AT_OPEN;
-  int fd = ms_open_file(path, options->no_follow);
+  int fd = ms_opener_open(options->opener, path, options->identity);
   if (fd < 0) return errno;
   *stage = MS_AT_READ;
   size_t want = probe_bytes < options->buffer_size ? probe_bytes : options->buffer_size;

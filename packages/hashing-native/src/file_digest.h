@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include "file_open.h"
+
 #ifdef MS_HAVE_BLAKE3
 #include "blake3.h"
 #endif
@@ -45,13 +47,12 @@ int ms_digest_update(ms_digester *d, const uint8_t *data, size_t length);
 /** Writes the digest (ms_digest_size bytes) to `out`; 0 or an errno value. */
 int ms_digest_end(ms_digester *d, uint8_t *out);
 
-/** Opens `path` read-only (with O_NOFOLLOW when `no_follow`), retrying EINTR; -1 with errno set on failure. */
-int ms_open_file(const char *path, int no_follow);
-
 /** Options of one read. */
 typedef struct {
-  /** Open with O_NOFOLLOW: a final symlink fails with ELOOP. */
-  int no_follow;
+  /** Opens the file (see file_open.h). */
+  ms_opener *opener;
+  /** The identity the file must have (st_dev, st_ino), or NULL: see ms_opener_open. */
+  const double *identity;
   /** Reusable read buffer and its size. */
   uint8_t *buffer;
   size_t buffer_size;

@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include "tree_list.h"
+#include "file_open.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,9 +91,37 @@ static int valid_utf8(const unsigned char *s) {
   return 1;
 }
 
+// Whether the directory open as `fd` is `absolute` itself, not one reached through a directory on the way that
+// was swapped for a symlink since the walk looked at it (its names would be another directory's). Linux names
+// the file behind a descriptor; where it cannot (no /proc), the files listed are still opened from the root
+// without following any link (file_open.c), so nothing outside the model is read.
+static int is_where_listed(int fd, const char *absolute) {
+#ifdef __linux__
+  char link[64], target[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t length = readlink(link, target, sizeof target);
+  if (length < 0) return errno == ENOENT;
+  return (size_t)length == strlen(absolute) && memcmp(target, absolute, (size_t)length) == 0;
+#else
+  (void)fd;
+  (void)absolute;
+  return 1;
+#endif
+}
+
 static int read_entries(const char *absolute, dir_entries *e) {
   int fd = open(absolute, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errno;
+  if (fd < 0) {
+    // A symlink where a directory was listed (ELOOP, or ENOTDIR with O_DIRECTORY): swapped in since.
+    int error = errno;
+    struct stat info;
+    if (error == ENOTDIR && lstat(absolute, &info) == 0 && S_ISLNK(info.st_mode)) error = MS_CHANGED;
+    return error == ELOOP ? MS_CHANGED : error;
+  }
+  if (!is_where_listed(fd, absolute)) {
+    close(fd);
+    return MS_CHANGED;
+  }
   DIR *dir = fdopendir(fd);
   if (!dir) {
     int error = errno;

@@ -77,9 +77,9 @@ static open_task *pick(shared *s) {
   return best;
 }
 
-static int begin_task(const ms_turns *w, open_task *t, ms_stage *stage) {
+static int begin_task(const ms_turns *w, ms_opener *opener, open_task *t, ms_stage *stage) {
   *stage = MS_AT_OPEN;
-  t->fd = ms_open_file(w->paths[t->task], w->no_follow);
+  t->fd = ms_opener_open(opener, w->paths[t->task], w->identities ? w->identities + 2 * (size_t)t->task : NULL);
   if (t->fd < 0) return errno;
   *stage = MS_AT_READ;
   int error = ms_digester_init(&t->digester, w->algorithm);
@@ -98,10 +98,11 @@ static void release_task(open_task *t) {
 
 // One turn of `t` on this thread: up to turn_bytes more bytes, or to its end. *done when it is finished (its
 // digest written, its file closed).
-static int take_turn(const ms_turns *w, open_task *t, uint8_t *buffer, int *done, ms_stage *stage) {
+static int take_turn(const ms_turns *w, ms_opener *opener, open_task *t, uint8_t *buffer, int *done,
+                     ms_stage *stage) {
   *done = 0;
   if (t->fd < 0) {
-    int error = begin_task(w, t, stage);
+    int error = begin_task(w, opener, t, stage);
     if (error) return error;
   }
   *stage = MS_AT_READ;
@@ -138,6 +139,8 @@ static int take_turn(const ms_turns *w, open_task *t, uint8_t *buffer, int *done
 
 static void run_turns(shared *s) {
   uint8_t *buffer = malloc(READ_BUFFER_SIZE);
+  ms_opener opener;
+  ms_opener_init(&opener, s->work->root, s->work->no_follow);
   pthread_mutex_lock(&s->lock);
   if (!buffer && !s->error) {
     s->error = ENOMEM;
@@ -150,7 +153,7 @@ static void run_turns(shared *s) {
     pthread_mutex_unlock(&s->lock);
     int done = 0;
     ms_stage stage = MS_AT_READ;
-    int error = take_turn(s->work, t, buffer, &done, &stage);
+    int error = take_turn(s->work, &opener, t, buffer, &done, &stage);
     pthread_mutex_lock(&s->lock);
     t->running = 0;
     if (error && !s->error) {
@@ -161,6 +164,7 @@ static void run_turns(shared *s) {
     if (done) release_task(t);
   }
   pthread_mutex_unlock(&s->lock);
+  ms_opener_free(&opener);
   free(buffer);
 }
 

@@ -24,6 +24,9 @@ typedef struct {
   /** The bytes each task should read (for the order only: reading stops at `end` or EOF, as it comes). */
   const double *sizes;
   int no_follow;
+  /** The model root and the identities of the tasks (dev, ino per task, NaN for none), or NULL: see file_open.h. */
+  const char *root;
+  const double *identities;
   unsigned threads;
   /** Bytes per turn of a task on a thread. */
   uint64_t turn_bytes;

@@ -1,6 +1,6 @@
 // The addon on its own, against independent tools: sha256sum, b2sum, b3sum, and head/tail for byte ranges.
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   nativeHashingStatus,
 } from '@model-signing/hashing-native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeAddon } from '../../hashing/src/native.js';
 
 const MiB = 1 << 20;
 const native = loadNativeHashing();
@@ -498,13 +499,164 @@ describeNative('listTree', () => {
 
     expect((await list(path.join(dir, 'missing'))).error).toMatchObject({ code: 'ENOENT', path: '.' });
     expect((await list(path.join(dir, names[1]!))).error).toMatchObject({ code: 'ENOTDIR', path: '.' });
-    // A symlinked root is not followed (the caller resolves the root first): Linux says ENOTDIR.
-    expect((await list(path.join(tree, 'dir-link'))).error).toMatchObject({ code: 'ENOTDIR', path: '.' });
+    // A symlinked root is not followed (the caller resolves the root first): a link where a directory was.
+    expect((await list(path.join(tree, 'dir-link'))).error).toMatchObject({ code: 'EXDEV', path: '.' });
   });
 
   it('stops when asked to', async () => {
     const listed = await list(tree, [], 0, true);
     expect(listed.entries).toEqual([]);
     expect(listed.error).toMatchObject({ code: 'ECANCELED' });
+  });
+});
+
+// How files are opened (file_open.c): below `root` one component at a time without following a symlink, or
+// checked against the identity the walk took; anything else fails with EXDEV, naming the file by its index.
+describeNative('root and identities: a file is opened only as the walk found it', () => {
+  const addon = native as unknown as NativeAddon;
+  let root: string;
+  let outside: string;
+
+  beforeAll(() => {
+    const base = mkdtempSync(path.join(tmpdir(), 'hashing-native-open-'));
+    root = path.join(base, 'model');
+    outside = path.join(base, 'outside');
+    mkdirSync(path.join(root, 'sub', 'deeper'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(path.join(root, 'top'), bytes(1000, 1));
+    writeFileSync(path.join(root, 'sub', 'a'), bytes(2000, 2));
+    writeFileSync(path.join(root, 'sub', 'deeper', 'b'), bytes(3000, 3));
+    writeFileSync(path.join(outside, 'a'), 'outside twin');
+    symlinkSync(outside, path.join(root, 'swapped'));
+    symlinkSync(path.join(outside, 'a'), path.join(root, 'sub', 'link'));
+  });
+
+  const inRoot = (...names: string[]) => names.map((name) => path.join(root, name));
+  const digestsOf = (files: string[]) =>
+    files.map((file) => execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]!);
+
+  it('reads files below the root, from directories kept open between files', async () => {
+    const files = inRoot('sub/a', 'sub/deeper/b', 'sub/a', 'top', 'sub/deeper/b');
+    for (const probe of [0, MiB]) {
+      const result = await addon.hashBatch(0, files, null, probe, false, new Float64Array(2), root, null);
+      expect(hexDigests(result.digests, 32)).toEqual(digestsOf(files));
+    }
+    const turns = await addon.hashInTurns(
+      0,
+      files,
+      null,
+      Float64Array.from(files, () => 1),
+      2,
+      false,
+      new Float64Array(2),
+      root,
+      null,
+    );
+    expect(hexDigests(turns.digests, 32)).toEqual(digestsOf(files));
+  });
+
+  it('fails with EXDEV on a symlink on the way or at the end, and reads nothing of its target', async () => {
+    for (const [name, index] of [
+      ['swapped/a', 1],
+      ['sub/link', 1],
+    ] as const) {
+      const files = inRoot('top', name);
+      const batch = await rejection(
+        addon.hashBatch(0, files, null, 0, false, new Float64Array(2), root, null),
+      );
+      expect(batch).toMatchObject({ code: 'EXDEV', index });
+      const turns = await rejection(
+        addon.hashInTurns(
+          0,
+          files,
+          null,
+          new Float64Array([1, 1]),
+          2,
+          false,
+          new Float64Array(2),
+          root,
+          null,
+        ),
+      );
+      expect(turns).toMatchObject({ code: 'EXDEV', index });
+      // Without a root, the same paths are opened as given (and the link followed).
+      const plain = await addon.hashBatch(0, files, null, 0, false, new Float64Array(2));
+      expect(hexDigests(plain.digests, 32)[1]).toBe(digestsOf([path.join(outside, 'a')])[0]);
+    }
+  });
+
+  it('checks a file with an identity against it, wherever it is', async () => {
+    const target = path.join(outside, 'a');
+    const { dev, ino } = statSync(target);
+    const other = statSync(path.join(root, 'top'));
+    const ok = await addon.hashBatch(
+      0,
+      [target],
+      null,
+      0,
+      false,
+      new Float64Array(2),
+      root,
+      new Float64Array([dev, ino]),
+    );
+    expect(hexDigests(ok.digests, 32)).toEqual(digestsOf([target]));
+    const wrong = new Float64Array([other.dev, other.ino]);
+    expect(
+      await rejection(addon.hashBatch(0, [target], null, 0, false, new Float64Array(2), root, wrong)),
+    ).toMatchObject({
+      code: 'EXDEV',
+      index: 0,
+    });
+    // NaN: no identity, the root's rule applies.
+    const none = await addon.hashBatch(
+      0,
+      inRoot('top'),
+      null,
+      0,
+      false,
+      new Float64Array(2),
+      root,
+      new Float64Array([Number.NaN, Number.NaN]),
+    );
+    expect(hexDigests(none.digests, 32)).toEqual(digestsOf(inRoot('top')));
+    if (addon.blake3File) {
+      const expected = execFileSync('b3sum', [target], { encoding: 'utf8' }).split(' ')[0];
+      const hashed = await addon.blake3File(
+        target,
+        2,
+        false,
+        new Float64Array(2),
+        root,
+        new Float64Array([dev, ino]),
+      );
+      expect(Buffer.from(hashed.digests).toString('hex')).toBe(expected);
+      expect(
+        await rejection(addon.blake3File(target, 2, false, new Float64Array(2), root, wrong)),
+      ).toMatchObject({
+        code: 'EXDEV',
+      });
+      expect(
+        await rejection(
+          addon.blake3File(path.join(root, 'swapped', 'a'), 2, false, new Float64Array(2), root, null),
+        ),
+      ).toMatchObject({ code: 'EXDEV' });
+    }
+  });
+
+  it('refuses checks of the wrong shape', () => {
+    expect(() =>
+      addon.hashBatch(0, inRoot('top'), null, 0, false, new Float64Array(2), root, new Float64Array(3)),
+    ).toThrow(/identities must be a Float64Array of 2 numbers per path/);
+  });
+
+  it('a listing reached through a symlinked directory fails with EXDEV', async () => {
+    const control = new Float64Array(2);
+    const tail = await addon.listTree!(path.join(root, 'swapped'), '', 0, control, () => {});
+    expect(tail.error).toMatchObject({ code: 'EXDEV', path: '.' });
+    symlinkSync(root, path.join(outside, 'model-link'));
+    const through = await addon.listTree!(path.join(outside, 'model-link', 'sub'), '', 0, control, () => {});
+    expect(through.error).toMatchObject({ code: 'EXDEV', path: '.' });
+    const direct = await addon.listTree!(path.join(root, 'sub'), '', 0, control, () => {});
+    expect(direct.error).toBeNull();
   });
 });

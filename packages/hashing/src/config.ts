@@ -15,7 +15,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { HashingError } from './errors.js';
 import { DEFAULT_CHUNK_SIZE, validateChunkSize, validateShardSize } from './file-io.js';
 import { type HashingAlgorithmName, toManifestAlgorithm } from './hasher.js';
-import { GIT_IGNORE_PATHS, IgnoreSet, lexicallyRelativeToModel, toModelRelative } from './ignore.js';
+import { GIT_IGNORE_PATHS, IgnoreSet, modelRelativeEntries, toModelRelative } from './ignore.js';
 import { modelName } from './model-name.js';
 import { loadNativeAddon, type NativeAddon, nativeEngine, nativeLister } from './native.js';
 import type { HashProgress } from './progress.js';
@@ -30,7 +30,7 @@ export interface FileSerializationOptions {
   readonly chunkSize?: number;
   /** Threads that hash (the calling thread is one of them when there are two or more). Default: the available parallelism. */
   readonly maxWorkers?: number;
-  /** Follow symlinks (to files inside the model); overrides the current setting when given. */
+  /** Follow symlinks (see {@link Config.setAllowSymlinks}); overrides the current setting when given. */
   readonly allowSymlinks?: boolean;
   /** Model-relative paths to ignore; unlike Python's, they filter as well as being recorded. */
   readonly ignorePaths?: Iterable<string>;
@@ -80,9 +80,21 @@ export interface SetIgnoredPathsOptions {
 export interface AddIgnoredPathsOptions {
   /** The model the paths belong to. */
   readonly modelPath: string;
-  /** Paths relative to the CWD (or absolute); those outside the model are dropped. */
+  /**
+   * Paths relative to the model directory (not the CWD), as Python's `add_ignored_paths` takes them, or
+   * absolute; those outside the model are dropped.
+   */
   readonly paths: Iterable<string>;
 }
+
+/**
+ * Test seam, not exported by the package: called once the walk is over and before any file it found is
+ * opened (for a model too small to be hashed while it is walked), so that tests can change the model there.
+ * @internal
+ */
+export const hashingHooks: { afterWalk: ((files: readonly ModelFile[]) => void) | null } = {
+  afterWalk: null,
+};
 
 // The global that @opentelemetry/api (major version 1) sets once an SDK registers a provider. Without it the
 // API is a no-op, so it is not even loaded: that saves about 20 ms of start-up for every CLI run.
@@ -183,13 +195,24 @@ export class Config {
     return this;
   }
 
-  /** Adds paths, relative to the CWD or absolute, to the ignore list; those outside `modelPath` are dropped. */
+  /**
+   * Adds paths to the ignore list, as Python's `add_ignored_paths`: a relative path is relative to the model
+   * directory `modelPath` (not the current directory), an absolute one is taken as given; paths outside the
+   * model are dropped. (The CLI's `--ignore-paths` are relative to the current directory instead: resolve them
+   * with {@link resolveCliIgnorePaths}.)
+   */
   addIgnoredPaths(options: AddIgnoredPathsOptions): this {
-    this.#ignoredPaths.push(...lexicallyRelativeToModel(options.modelPath, options.paths));
+    this.#ignoredPaths.push(...modelRelativeEntries(options.modelPath, options.paths));
     return this;
   }
 
-  /** Follow symlinks to files inside the model (decision 9). */
+  /**
+   * Follow symlinks (decision 9; `--allow-symlinks` in the CLI), at signing and at verification: a link to a
+   * regular file is hashed with its target's content under the link's name wherever it points (a Hugging Face
+   * hub cache keeps every file of a snapshot as a link to `../../blobs/<sha>`); a link to a directory adds
+   * nothing, as in Python; cycles, dangling links and links to FIFOs, devices or sockets fail, naming the link.
+   * Off by default: then every symlink fails.
+   */
   setAllowSymlinks(allow: boolean): this {
     this.#allowSymlinks = allow;
     return this;
@@ -316,6 +339,7 @@ export class Config {
         lister: native ? nativeLister(native) : undefined,
         sizedFiles: run.sizedFiles,
       });
+      hashingHooks.afterWalk?.(files);
       const finishing = run.finish();
       options.onWalked?.();
       // The root digest needs node:crypto; it loads while the threads hash rather than after.

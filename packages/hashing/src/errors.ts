@@ -4,8 +4,8 @@ export type HashingErrorCode =
   | 'SYMLINK'
   | 'SPECIAL_FILE'
   | 'UNREADABLE'
-  | 'ESCAPES_MODEL'
   | 'SYMLINK_CYCLE'
+  | 'CHANGED'
   | 'INVALID_ARGUMENT'
   | 'ABORTED'
   | 'WORKER_FAILED';
@@ -31,9 +31,23 @@ export function notFileOrDirectoryMessage(displayPath: string): string {
   );
 }
 
-/** Python's message for a symlink met while symlinks are not allowed (format spec §3.3). */
+/**
+ * Python's message for a symlink met while symlinks are not allowed (format spec §3.3), naming this project's
+ * opt-in rather than Python's parameter.
+ */
 export function symlinkMessage(displayPath: string): string {
-  return `Cannot use '${displayPath}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
+  return (
+    `Cannot use '${displayPath}' because it is a symlink. ` +
+    'Follow symlinks with --allow-symlinks (CLI) or setAllowSymlinks(true) (library).'
+  );
+}
+
+/**
+ * The message for a file that is no longer the one the walk found when it is opened to be hashed (swapped for
+ * a symlink, or moved through a directory that was): nothing outside the model is read in its place.
+ */
+export function changedMessage(displayPath: string, action = 'read'): string {
+  return `Cannot ${action} '${displayPath}': it changed while it was being hashed (hash the model again once nothing modifies it)`;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { fromFsError, HashingError, symlinkMessage } from './errors.js';
+import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { changedMessage, fromFsError, HashingError } from './errors.js';
 import { createHasher, type Hasher, type HashingAlgorithmName } from './hasher.js';
 
 /** The default read size: 1 MiB (Node's 64 KiB stream default halves the throughput). */
@@ -8,6 +8,27 @@ export const DEFAULT_CHUNK_SIZE = 1 << 20;
 // `chunkSize: 0` means "read the whole file in one call" in Python; reads are capped here so that memory stays
 // bounded whatever the file size. The digest does not depend on the read size.
 const MAX_READ_SIZE = 64 << 20;
+
+/** The file a symlink led to when the walk followed it: its device and inode numbers (as `fs.Stats` has them). */
+export interface FileIdentity {
+  /** `st_dev`. */
+  readonly dev: number;
+  /** `st_ino`. */
+  readonly ino: number;
+}
+
+/** A file the walk found as a regular file at `path`, below `root`, through no symlink. */
+export interface Confinement {
+  /** The model directory: absolute, symlinks resolved. */
+  readonly root: string;
+}
+
+/**
+ * What the file opened for a task must be, so that a file swapped after the walk (for a symlink, or under a
+ * directory swapped for one) is never read in place of the model's own: a {@link Confinement} or a
+ * {@link FileIdentity}.
+ */
+export type FileCheck = Confinement | FileIdentity;
 
 /** One unit of hashing work: the bytes `[start, end)` of a file, or from `start` to EOF when `end` is null. */
 export interface HashTask {
@@ -19,6 +40,64 @@ export interface HashTask {
   readonly start: number;
   /** One past the last byte, or null to read to EOF. */
   readonly end: number | null;
+  /** What the opened file must be; without it the path is opened as given, symlinks followed. */
+  readonly check?: FileCheck | undefined;
+}
+
+/**
+ * Whether this system names the file behind a descriptor (Linux's `/proc/self/fd`): a {@link Confinement} is
+ * checked that way, one call per file; elsewhere the walk records every file's {@link FileIdentity} instead.
+ */
+export const CAN_NAME_DESCRIPTORS = process.platform === 'linux' && existsSync('/proc/self/fd');
+
+// Opening without following a final symlink: a file the walk found as a regular file that is a link now was
+// swapped since, and the link's target is not the model's file.
+const OPEN_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+function isExpected(fd: number, task: HashTask, check: FileCheck): boolean {
+  if ('root' in check) {
+    // A file right in the root has no directory on the way (the root is the walk's, resolved), and O_NOFOLLOW
+    // kept its own name from being a link.
+    if (task.path.indexOf('/', check.root.length + 1) === -1) return true;
+    // The kernel's name of the opened file, symlinks resolved: the path itself only when no directory on the
+    // way was swapped for a link.
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === task.path;
+    } catch {
+      return false;
+    }
+  }
+  const stats = fstatSync(fd);
+  return stats.dev === check.dev && stats.ino === check.ino;
+}
+
+/**
+ * Opens the file of `task` for reading, checked against {@link HashTask.check}: a file that is not the one
+ * the walk found fails with code `CHANGED` and nothing of it is read.
+ */
+export function openTask(task: HashTask): number {
+  const check = task.check;
+  let fd: number;
+  try {
+    fd = openSync(task.path, check ? OPEN_NO_FOLLOW : 'r');
+  } catch (error) {
+    if (check && (error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new HashingError('CHANGED', changedMessage(task.display), { cause: error });
+    }
+    throw fromFsError(error, task.display, 'read');
+  }
+  let expected = true;
+  try {
+    expected = !check || isExpected(fd, task, check);
+  } catch (error) {
+    closeSync(fd);
+    throw fromFsError(error, task.display, 'read');
+  }
+  if (!expected) {
+    closeSync(fd);
+    throw new HashingError('CHANGED', changedMessage(task.display));
+  }
+  return fd;
 }
 
 /** A read buffer reused across tasks, grown on demand. */
@@ -63,12 +142,7 @@ export function hashTaskSync(
  * EOF rule of {@link hashTaskSync}; for callers that must pause between chunks.
  */
 export function* taskChunks(task: HashTask, buffers: ReadBuffer, chunkSize: number): Generator<Uint8Array> {
-  let fd: number;
-  try {
-    fd = openSync(task.path, 'r');
-  } catch (error) {
-    throw fromFsError(error, task.display, 'read');
-  }
+  const fd = openTask(task);
   try {
     let span = task.end === null ? Number.POSITIVE_INFINITY : task.end - task.start;
     let readSize = chunkSize;
@@ -106,10 +180,6 @@ export interface ProbeResult {
   readonly size: number;
 }
 
-// Opening without following a final symlink: a file whose size the walk did not take (it trusted the directory
-// entry's type, to spare one lstat per file) must still be a regular file, not a link swapped in since.
-const OPEN_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
-
 /**
  * Hashes a whole file of unknown size when it is smaller than `probeSize`, in one read; a larger file is left
  * for later (its size is returned), so that large files can still be scheduled largest first.
@@ -120,15 +190,9 @@ export function probeTaskSync(
   buffers: ReadBuffer,
   probeSize: number,
 ): ProbeResult {
-  let fd: number;
-  try {
-    fd = openSync(task.path, OPEN_NO_FOLLOW);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new HashingError('SYMLINK', symlinkMessage(task.display));
-    }
-    throw fromFsError(error, task.display, 'read');
-  }
+  // A file whose size the walk did not take was taken on the word of its directory entry: it is checked as
+  // every file the walk found is.
+  const fd = openTask(task);
   try {
     const buffer = buffers.get(probeSize);
     const got = readSync(fd, buffer, 0, probeSize, 0);

@@ -85,14 +85,16 @@ export function resolveCliIgnorePaths(modelPath: string, paths: Iterable<string>
 }
 
 /**
- * Python's `add_ignored_paths`: each path (relative to the CWD, or absolute) is expressed relative to the model
- * path lexically; paths outside the model are dropped.
+ * Python's `add_ignored_paths`: a relative path is relative to the model directory, an absolute one is
+ * expressed relative to the model path lexically; paths outside the model are dropped.
  */
-export function lexicallyRelativeToModel(modelPath: string, paths: Iterable<string>): string[] {
+export function modelRelativeEntries(modelPath: string, paths: Iterable<string>): string[] {
   const root = path.resolve(modelPath);
   const result: string[] = [];
   for (const entry of paths) {
-    const inside = relativeInside(root, path.resolve(entry));
+    const posix = entry.replaceAll('\\', '/');
+    if (posix === '') throw new HashingError('INVALID_ARGUMENT', 'An ignore path must not be empty');
+    const inside = relativeInside(root, path.isAbsolute(posix) ? posix : path.join(root, posix));
     if (inside !== null) result.push(inside);
   }
   return result;

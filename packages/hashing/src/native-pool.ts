@@ -5,7 +5,7 @@ import type { HashingError } from './errors.js';
 import type { HashTask } from './file-io.js';
 import { type NativeAddon, type NativeJobResult, nativeError } from './native.js';
 import { type BatchResult, enqueue, type HashSettings, type QueuedBatch } from './pool.js';
-import { PROBE_BYTES, taskRanges } from './protocol.js';
+import { PROBE_BYTES, taskChecks, taskRanges } from './protocol.js';
 
 const ALGORITHM_NUMBERS: Readonly<Record<HashAlgorithm, number>> = { sha256: 0, blake2b: 1, blake3: 2 };
 // Small batches may run two per slot, so that a slot never waits for the calling thread (busy walking) to hand
@@ -148,6 +148,8 @@ export class NativePool implements HashingPool {
     const algorithm = ALGORITHM_NUMBERS[job.settings.algorithm];
     // One string for all the paths: the addon converts it once rather than once per path.
     const paths = () => job.tasks.map((task) => task.path).join('\0');
+    // Every file is opened as the walk found it: below the root through no symlink, or a link's own target.
+    const { root, identities } = taskChecks(job.tasks);
     if (job.sizes) {
       return this.#native.hashInTurns(
         algorithm,
@@ -157,9 +159,13 @@ export class NativePool implements HashingPool {
         this.#count,
         false,
         control,
+        root,
+        identities,
       );
     }
-    if (wide) return this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control);
+    if (wide) {
+      return this.#native.blake3File!(job.tasks[0]!.path, this.#count, false, control, root, identities);
+    }
     return this.#native.hashBatch(
       algorithm,
       paths(),
@@ -168,6 +174,8 @@ export class NativePool implements HashingPool {
       // Probed files were taken on the word of their directory entry: a symlink swapped in must fail.
       job.probe,
       control,
+      root,
+      identities,
     );
   }
 

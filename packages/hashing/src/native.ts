@@ -1,7 +1,7 @@
 // The optional native engine, @model-signing/hashing-native, as this package loads it: an optional dependency,
 // so a missing or unbuilt addon only means the JavaScript engine (worker threads) does the hashing.
 import type { ResourceColumns } from '@model-signing/manifest';
-import { fromFsError, HashingError, symlinkMessage } from './errors.js';
+import { changedMessage, fromFsError, HashingError, symlinkMessage } from './errors.js';
 import { type DirectoryLister, type ListedEntries, ListingFailure } from './walk.js';
 
 /** The result of one native job. */
@@ -14,7 +14,12 @@ export interface NativeJobResult {
   readonly bytes: number;
 }
 
-/** The addon as used here (typed locally: it is an optional dependency). */
+/**
+ * The addon as used here (typed locally: it is an optional dependency). `root` and `identities` are the
+ * checks of the tasks (protocol's `TaskChecks`): a path with an identity (`dev, ino`, NaN for none) must open
+ * that file; any other path below `root` is opened from `root` one component at a time, following no symlink.
+ * A file that is not the expected one fails with `EXDEV`.
+ */
 export interface NativeAddon {
   hashBatch(
     algorithm: number,
@@ -23,6 +28,8 @@ export interface NativeAddon {
     probeBytes: number,
     noFollow: boolean,
     control: Float64Array,
+    root?: string | null,
+    identities?: Float64Array | null,
   ): Promise<NativeJobResult>;
   hashInTurns(
     algorithm: number,
@@ -32,12 +39,16 @@ export interface NativeAddon {
     threads: number,
     noFollow: boolean,
     control: Float64Array,
+    root?: string | null,
+    identities?: Float64Array | null,
   ): Promise<NativeJobResult>;
   blake3File?: (
     path: string,
     threads: number,
     noFollow: boolean,
     control: Float64Array,
+    root?: string | null,
+    identity?: Float64Array | null,
   ) => Promise<NativeJobResult>;
   listTree?: (
     root: string,
@@ -162,6 +173,7 @@ export function nativeError(error: unknown, displays: readonly string[], noFollo
   const display = displays[index ?? 0] ?? displays[0] ?? '';
   if (code === 'ELOOP' && noFollow) return new HashingError('SYMLINK', symlinkMessage(display));
   if (code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
+  if (code === 'EXDEV') return new HashingError('CHANGED', changedMessage(display));
   if (code === 'ENODATA') {
     return new HashingError(
       'UNREADABLE',

@@ -1,6 +1,6 @@
 import type { HashAlgorithm } from '@model-signing/manifest';
 import type { HashingErrorCode } from './errors.js';
-import type { HashTask } from './file-io.js';
+import type { Confinement, FileCheck, HashTask } from './file-io.js';
 
 /**
  * A batch of tasks sent to a hashing worker, in columns rather than one object per task: with thousands of
@@ -24,6 +24,51 @@ export interface BatchRequest {
    * later; the reply's `sizes` says which and how large.
    */
   readonly probe: boolean;
+  /** See {@link TaskChecks.root}. */
+  readonly root: string | null;
+  /** See {@link TaskChecks.identities}. */
+  readonly identities: Float64Array | null;
+}
+
+/**
+ * The {@link HashTask.check} of a batch in columns, as both engines take them: a task with an identity is
+ * checked against it; any other task whose path lies below `root` is opened there through no symlink.
+ */
+export interface TaskChecks {
+  /** The model root of the batch's {@link Confinement} tasks, or null when none has one. */
+  readonly root: string | null;
+  /** `dev, ino` per task (NaN for a task without an identity), or null when no task has one. */
+  readonly identities: Float64Array | null;
+}
+
+/** The checks of `tasks` as {@link TaskChecks}. */
+export function taskChecks(tasks: readonly HashTask[]): TaskChecks {
+  let root: string | null = null;
+  let identities: Float64Array | null = null;
+  tasks.forEach((task, i) => {
+    const check = task.check;
+    if (!check) return;
+    if ('root' in check) {
+      root ??= check.root;
+      return;
+    }
+    identities ??= new Float64Array(tasks.length * 2).fill(Number.NaN);
+    identities[2 * i] = check.dev;
+    identities[2 * i + 1] = check.ino;
+  });
+  return { root, identities };
+}
+
+function below(root: string, path: string): boolean {
+  return root === '/' ? path.startsWith('/') : path.startsWith(root) && path[root.length] === '/';
+}
+
+function checkAt(checks: TaskChecks, path: string, i: number): FileCheck | undefined {
+  const { root, identities } = checks;
+  if (identities && !Number.isNaN(identities[2 * i]!)) {
+    return { dev: identities[2 * i]!, ino: identities[2 * i + 1]! };
+  }
+  return root !== null && below(root, path) ? { root } : undefined;
 }
 
 /** Files of unknown size below this many bytes are hashed in one read; larger ones are sent back. */
@@ -51,6 +96,7 @@ export function encodeBatch(
   probe = false,
 ): BatchRequest {
   const ranges = taskRanges(tasks);
+  const { root, identities } = taskChecks(tasks);
   return {
     id,
     algorithm: settings.algorithm,
@@ -59,6 +105,8 @@ export function encodeBatch(
     displays: tasks.map((task) => task.display),
     ranges,
     probe,
+    root,
+    identities,
   };
 }
 
@@ -66,11 +114,13 @@ export function encodeBatch(
 export function batchTask(request: BatchRequest, index: number): HashTask {
   const ranges = request.ranges;
   const end = ranges ? ranges[2 * index + 1]! : -1;
+  const path = request.paths[index]!;
   return {
-    path: request.paths[index]!,
+    path,
     display: request.displays[index]!,
     start: ranges ? ranges[2 * index]! : 0,
     end: end < 0 ? null : end,
+    check: checkAt(request, path, index),
   };
 }
 

@@ -129,7 +129,7 @@ export class HashRun {
         const end = Math.min(start + shardSize, file.size);
         this.#push(
           owner,
-          { path: file.path, display: file.display, start, end },
+          { path: file.path, display: file.display, start, end, check: file.check },
           end - start,
           shardResource(file.relative, start, end),
         );

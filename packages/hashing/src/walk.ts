@@ -1,10 +1,26 @@
-import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { compareCodePoints, validateResourcePath } from '@model-signing/manifest';
-import { fromFsError, HashingError, notFileOrDirectoryMessage, symlinkMessage } from './errors.js';
-import type { HashTask } from './file-io.js';
+import {
+  changedMessage,
+  fromFsError,
+  HashingError,
+  notFileOrDirectoryMessage,
+  symlinkMessage,
+} from './errors.js';
+import { CAN_NAME_DESCRIPTORS, type Confinement, type FileIdentity, type HashTask } from './file-io.js';
 import type { IgnoreSet } from './ignore.js';
-import { relativeInside } from './paths.js';
 
 /** A regular file of the model that will be hashed; as a whole file (bytes 0 to EOF), also the task to do so. */
 export interface ModelFile extends HashTask {
@@ -12,6 +28,11 @@ export interface ModelFile extends HashTask {
   readonly relative: string;
   /** The absolute path to read (symlinks resolved). */
   readonly path: string;
+  /**
+   * How the file opened to hash it is checked to be this one: found as a regular file below the model root, or
+   * the identity of a symlink's target (of every file where the system cannot name a descriptor's file).
+   */
+  readonly check: Confinement | FileIdentity;
   /** The path as the user would name it (the model path joined with `relative`), for messages. */
   readonly display: string;
   /** Size in bytes when walked; -1 when the walk did not take it (see {@link WalkOptions.needsSize}). */
@@ -24,8 +45,11 @@ export interface ModelFile extends HashTask {
 class ModelPaths {
   readonly #prefix: string;
   readonly #displayPrefix: string;
+  /** Shared by every file found here (one object, not one per file). */
+  readonly confinement: Confinement;
 
   constructor(root: string, displayRoot: string) {
+    this.confinement = { root };
     this.#prefix = root.endsWith('/') ? root : `${root}/`;
     this.#displayPrefix =
       displayRoot === '.' ? '' : displayRoot.endsWith('/') ? displayRoot : `${displayRoot}/`;
@@ -59,6 +83,10 @@ class FoundFile implements ModelFile {
 
   get path(): string {
     return this.#paths.absolute(this.relative);
+  }
+
+  get check(): Confinement {
+    return this.#paths.confinement;
   }
 
   get display(): string {
@@ -115,7 +143,11 @@ export type DirectoryLister = (
 
 /** What to walk and how. */
 export interface WalkOptions {
-  /** Follow symlinks (to files inside the model). */
+  /**
+   * Follow symlinks (decision 9): a link to a regular file is hashed with its target's content wherever it
+   * points; a link to a directory adds nothing (as in Python); cycles, dangling links and links to anything
+   * else fail.
+   */
   readonly allowSymlinks: boolean;
   /** Model-relative paths to skip. */
   readonly ignore: IgnoreSet;
@@ -141,8 +173,42 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new HashingError('ABORTED', 'Hashing was cancelled');
 }
 
+const OPEN_DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+// The entries of the directory `absolute`, read from a descriptor checked to be that directory (where the
+// system names a descriptor's file): a directory on the way swapped for a link since its parent was listed
+// would otherwise list another directory's names. Files are checked again when they are opened.
+function listDirectory(absolute: string, display: string): Dirent[] {
+  if (!CAN_NAME_DESCRIPTORS) return readdirSync(absolute, { withFileTypes: true });
+  let fd: number;
+  try {
+    fd = openSync(absolute, OPEN_DIRECTORY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A link where the walk saw a directory (ELOOP, or ENOTDIR with O_DIRECTORY on a link).
+    const link =
+      code === 'ELOOP' ||
+      (code === 'ENOTDIR' && lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink());
+    if (link) throw new HashingError('CHANGED', changedMessage(display, 'list directory'), { cause: error });
+    throw error;
+  }
+  try {
+    const where = `/proc/self/fd/${fd}`;
+    if (readlinkSync(where) !== absolute) {
+      throw new HashingError('CHANGED', changedMessage(display, 'list directory'));
+    }
+    return readdirSync(where, { withFileTypes: true });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function identity(stats: Stats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino };
+}
+
 // Hand-written: no library walks a tree with Python's model_signing semantics (no descent into symlinked
-// directories, links resolved and confined to the model, errors naming the path as the user gave it).
+// directories, links resolved, errors naming the path as the user gave it).
 class Walker {
   readonly #modelPath: string;
   readonly #options: WalkOptions;
@@ -169,7 +235,8 @@ class Walker {
     return relative === '.' ? this.#modelPath : this.#paths.display(relative);
   }
 
-  // Resolves an allowed symlink; it must not dangle, loop, or leave the model.
+  // Resolves an allowed symlink, wherever it points (a Hugging Face cache links every file to `../../blobs/`);
+  // it must not dangle or loop.
   #followLink(absolute: string, display: string): { real: string; stats: Stats } {
     let real: string;
     try {
@@ -186,12 +253,6 @@ class Walker {
         throw new HashingError('SPECIAL_FILE', notFileOrDirectoryMessage(display));
       }
       throw fromFsError(error, display, 'resolve');
-    }
-    if (this.#root !== '' && relativeInside(this.#root, real) === null) {
-      throw new HashingError(
-        'ESCAPES_MODEL',
-        `Cannot use '${display}': it is a symlink to '${real}', which is outside the model`,
-      );
     }
     try {
       return { real, stats: statSync(real) };
@@ -212,10 +273,12 @@ class Walker {
       if (stats.isDirectory()) return 'skip';
     }
     if (stats.isFile()) {
+      // Where the descriptor of an opened file cannot be named, every file is checked by its identity.
+      const found = real === absolute && absolute === this.#paths.absolute(relative);
       this.#add(
-        real === absolute && absolute === this.#paths.absolute(relative)
+        found && CAN_NAME_DESCRIPTORS
           ? new FoundFile(relative, stats.size, this.#paths)
-          : { relative, path: real, display, size: stats.size, start: 0, end: null },
+          : { relative, path: real, display, size: stats.size, start: 0, end: null, check: identity(stats) },
       );
       return undefined;
     }
@@ -248,10 +311,12 @@ class Walker {
     checkAborted(this.#options.signal);
     await this.#breathe();
     let entries: Dirent[];
+    const display = this.#display(relative);
     try {
-      entries = readdirSync(absolute, { withFileTypes: true });
+      entries = listDirectory(absolute, display);
     } catch (error) {
-      throw fromFsError(error, this.#display(relative), 'list directory');
+      if (error instanceof HashingError) throw error;
+      throw fromFsError(error, display, 'list directory');
     }
     // Entries in code-point order make the walk's order the manifest's canonical order (format spec §3.5:
     // component by component, a prefix first), so that nothing sorts the 20,000 paths of a model afterwards.
@@ -264,7 +329,7 @@ class Walker {
       const childAbsolute = absolute.endsWith('/') ? absolute + entry.name : `${absolute}/${entry.name}`;
       // One lstat per file is most of the walk's cost on a tree of small files; the directory entry already
       // says "regular file", and the reader opens it without following links.
-      if (needsSize && entry.isFile() && !needsSize()) {
+      if (needsSize && CAN_NAME_DESCRIPTORS && entry.isFile() && !needsSize()) {
         this.#add(new FoundFile(childRelative, -1, this.#paths));
         continue;
       }
@@ -303,6 +368,10 @@ class Walker {
   #listingError(failure: ListingFailure): HashingError {
     const display = this.#display(failure.path);
     if (failure.code === 'ECANCELED') return new HashingError('ABORTED', 'Hashing was cancelled');
+    // A directory swapped for a symlink (or reached through one) since its parent was listed.
+    if (failure.code === 'EXDEV') {
+      return new HashingError('CHANGED', changedMessage(display, 'list directory'), { cause: failure });
+    }
     if (failure.code === 'EILSEQ') {
       // Node.js would read such a name with replacement characters, which name no file: the walk fails too.
       return new HashingError(
@@ -361,6 +430,7 @@ class Walker {
         size: stats.size,
         start: 0,
         end: null,
+        check: identity(stats),
       });
     }
   }
@@ -405,8 +475,10 @@ class Walker {
 
 /**
  * Lists the regular files of a model the way the Python tool does (format spec §3.1–§3.3), in canonical order
- * unless `filesToHash` is given, applying ignore paths and the symlink policy (decision 9). Fails on special files, unreadable directories, links that dangle,
- * loop or leave the model, and on any symlink when symlinks are not allowed.
+ * unless `filesToHash` is given, applying ignore paths and the symlink policy (decision 9). Fails on special
+ * files, unreadable directories, links that dangle, loop or lead to anything but a regular file or directory,
+ * and on any symlink when symlinks are not allowed. Each file says how the file opened to hash it is checked
+ * to be the one found ({@link ModelFile.check}).
  */
 export function walkModel(modelPath: string, options: WalkOptions): Promise<ModelFile[]> {
   return new Walker(modelPath, options).run();

@@ -1,10 +1,10 @@
 // Bad input (format spec §3.3, decisions 6 and 9), cancellation, progress and `filesToHash`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Config, HashingError, workerScriptUrl } from '@model-signing/hashing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { enginesToTest, makeModel, pseudoRandomBytes, repoRoot, TempDirs } from './support.js';
+import { enginesToTest, makeModel, pseudoRandomBytes, repoRoot, TempDirs, toolDigest } from './support.js';
 
 const temp = new TempDirs();
 const ENGINES = await enginesToTest();
@@ -85,17 +85,27 @@ describe('bad input', () => {
     expect(manifest.modelName).toBe('link');
   });
 
-  it('a symlink escaping the model fails even with the opt-in (absolute and relative)', async () => {
+  // Decision 9 as revised: links are followed wherever they point (a Hugging Face cache links every file to
+  // ../../blobs/<sha>); a link to a directory still adds nothing.
+  it('a symlink leaving the model is followed with the opt-in (absolute and relative)', async () => {
     const model = makeModel(temp.make(), 'symlink_model_folder', 'outside');
-    const error = await failure(new Config().setAllowSymlinks(true).hash(model));
-    expect(error.code).toBe('ESCAPES_MODEL');
-    expect(error.message).toContain(path.join(model, 'symlink_file'));
+    const manifest = await new Config().setAllowSymlinks(true).hash(model);
+    const external = path.join(model, '..', 'external_file');
+    expect(Buffer.from(manifest.get('symlink_file')!.digest.value).toString('hex')).toBe(
+      toolDigest('sha256sum', realpathSync(path.join(model, 'symlink_file'))),
+    );
+    expect(realpathSync(path.join(model, 'symlink_file'))).toBe(realpathSync(external));
 
     const other = folder();
     symlinkSync('../..', path.join(other, 'd0', 'up'));
     symlinkSync('../../external', path.join(other, 'd0', 'upfile'));
     writeFileSync(path.join(other, '..', 'external'), 'x');
-    expect((await failure(new Config().setAllowSymlinks(true).hash(other))).code).toBe('ESCAPES_MODEL');
+    const followed = await new Config().setAllowSymlinks(true).hash(other);
+    expect(followed.names().filter((name) => name.startsWith('d0/up'))).toEqual(['d0/upfile']);
+    expect(Buffer.from(followed.get('d0/upfile')!.digest.value).toString('hex')).toBe(
+      toolDigest('sha256sum', path.join(other, '..', 'external')),
+    );
+    expect((await failure(new Config().hash(other))).code).toBe('SYMLINK');
   });
 
   it('a symlink cycle fails', async () => {

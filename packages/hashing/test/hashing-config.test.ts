@@ -168,22 +168,45 @@ describe('ignore paths', () => {
     expect(manifest.serialization.ignorePaths).toContain('signme-1');
   });
 
-  it('addIgnoredPaths: relative to the CWD, outside dropped, chainable', async () => {
+  // Python's add_ignored_paths (hashing.py): relative paths are joined onto the model path, absolute ones are
+  // kept when they lie under it.
+  it('addIgnoredPaths: relative to the model (not the CWD), absolute as given, outside dropped, chainable', async () => {
     const model = apiModel();
-    process.chdir(path.dirname(model));
-    const config = new Config()
-      .addIgnoredPaths({ modelPath: 'api_model', paths: ['api_model/signme-1', 'elsewhere/model.sig'] })
-      .addIgnoredPaths({ modelPath: model, paths: [path.join(model, 'model.sig')] });
-    const manifest = await config.hash('api_model');
-    expect(manifest.names()).toEqual(['signme-2']);
-    expect(manifest.serialization.ignorePaths).toEqual([
-      '.git',
-      '.gitattributes',
-      '.github',
-      '.gitignore',
-      'model.sig',
-      'signme-1',
-    ]);
+    const cwd = process.cwd();
+    // A CWD holding a same-named file, which must not matter.
+    const elsewhere = temp.make();
+    writeFileSync(path.join(elsewhere, 'signme-2'), 'not the model');
+    process.chdir(elsewhere);
+    try {
+      const config = new Config()
+        .addIgnoredPaths({ modelPath: model, paths: ['signme-1', '../elsewhere/model.sig', 'sub/../x'] })
+        .addIgnoredPaths({
+          modelPath: model,
+          paths: [path.join(model, 'model.sig'), path.join(elsewhere, 'y')],
+        });
+      const manifest = await config.hash(model);
+      expect(manifest.names()).toEqual(['signme-2']);
+      expect(manifest.serialization.ignorePaths).toEqual([
+        '.git',
+        '.gitattributes',
+        '.github',
+        '.gitignore',
+        'model.sig',
+        'signme-1',
+        'x',
+      ]);
+      // A relative model path: the entries are still relative to it.
+      process.chdir(path.dirname(model));
+      const relative = await new Config()
+        .addIgnoredPaths({ modelPath: path.basename(model), paths: ['signme-2'] })
+        .hash(path.basename(model));
+      expect(relative.names()).toEqual(['signme-1']);
+      expect(() => new Config().addIgnoredPaths({ modelPath: model, paths: [''] })).toThrow(
+        /must not be empty/,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('resolveCliIgnorePaths: CWD-relative, symlinks resolved, outside dropped', () => {

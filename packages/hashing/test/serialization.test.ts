@@ -152,7 +152,8 @@ describe.each(['files', 'shards'] as const)('%s serialization', (mode) => {
     expect(error).toBeInstanceOf(HashingError);
     expect((error as HashingError).code).toBe('SYMLINK');
     expect((error as HashingError).message).toBe(
-      `Cannot use '${path.join(model, 'symlink_file')}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`,
+      // Python's message, naming this project's opt-in instead of Python's parameter.
+      `Cannot use '${path.join(model, 'symlink_file')}' because it is a symlink. Follow symlinks with --allow-symlinks (CLI) or setAllowSymlinks(true) (library).`,
     );
   });
 

@@ -205,6 +205,6 @@ async function hashModel(
 ): Promise<Manifest> {
   const config = base ? base.clone() : new hashing.Config();
   const inside = extraIgnores.filter((path) => isInside(modelPath, path));
-  if (inside.length > 0) config.addIgnoredPaths({ modelPath, paths: inside });
+  if (inside.length > 0) config.addIgnoredPaths({ modelPath, paths: inside.map((path) => resolve(path)) });
   return config.hash(modelPath);
 }

@@ -70,7 +70,7 @@ export class Config {
     return this;
   }
 
-  /** Follow symlinks inside the model (must match what signing needed; never inferred from the signature). */
+  /** Follow symlinks, wherever they point (must match what signing needed; never inferred from the signature). */
   setAllowSymlinks(allow: boolean): this {
     this.#allowSymlinks = allow;
     return this;

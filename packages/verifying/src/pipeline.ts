@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import * as hashing from '@model-signing/hashing';
 import {
   diffManifests,
@@ -87,20 +87,22 @@ export function hashingConfigFor(
   let config: hashing.Config;
   if (options.hashingConfig) {
     config = options.hashingConfig.clone();
-    config.addIgnoredPaths({ modelPath, paths: recorded.map((p) => join(modelPath, p)) });
+    config.addIgnoredPaths({ modelPath, paths: recorded });
   } else {
     config = hashing.Config.fromSerialization(expected.serialization);
     config.setAllowSymlinks(options.allowSymlinks ?? false);
     const local = [...(options.ignorePaths ?? [])];
     if (options.ignoreGitPaths ?? true) local.push(...hashing.GIT_IGNORE_PATHS);
-    config.addIgnoredPaths({ modelPath, paths: local.map((p) => join(modelPath, p)) });
+    config.addIgnoredPaths({ modelPath, paths: local });
   }
   if (options.hashingConfig && options.ignorePaths) {
-    config.addIgnoredPaths({ modelPath, paths: options.ignorePaths.map((p) => join(modelPath, p)) });
+    config.addIgnoredPaths({ modelPath, paths: options.ignorePaths });
   }
   if (options.hashingConfig && options.allowSymlinks !== undefined)
     config.setAllowSymlinks(options.allowSymlinks);
-  if (options.excludePaths?.length) config.addIgnoredPaths({ modelPath, paths: options.excludePaths });
+  if (options.excludePaths?.length) {
+    config.addIgnoredPaths({ modelPath, paths: options.excludePaths.map((p) => resolve(p)) });
+  }
   return config;
 }
 
