@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const USAGE = `Usage: pnpm bench [--full] [--runs N] [--only a,b,c,d] [--json] [--keep] [--dir DIR]
+const USAGE = `Usage: pnpm bench [--full] [--runs N] [--only a,b,c,d] [--json] [--keep] [--dir DIR] [--browser]
 
 Models (generated deterministically under a temporary folder, removed afterwards unless --keep):
   a  several large files of similar size (default 4 x 448 + 320 MiB = 2.1 GiB; --full: 4 x 896 + 640 MiB)
@@ -29,6 +29,7 @@ Models (generated deterministically under a temporary folder, removed afterwards
 
 --runs N   timed runs of every case, interleaved (default 3; --full: 5); medians are reported
 --json     machine-readable output on stdout (progress goes to stderr)
+--browser  also time @model-signing/browser in Debian's chromium against Node (scripts/bench/browser.mjs)
 
 The 'ours:' cases use the default hashing engine (native when built); '(js engine)' rows force the JavaScript one.`;
 
@@ -41,6 +42,7 @@ const { values: options } = parseArgs({
     keep: { type: 'boolean', default: false },
     dir: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
+    browser: { type: 'boolean', default: false },
   },
 });
 if (options.help) {
@@ -456,6 +458,12 @@ try {
   };
   if (options.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report);
+  if (options.browser) {
+    const browserArgs = ['--runs', String(RUNS), ...(options.json ? ['--json'] : [])];
+    spawnSync(process.execPath, [path.join(ROOT, 'scripts/bench/browser.mjs'), ...browserArgs], {
+      stdio: 'inherit',
+    });
+  }
 } finally {
   if (!options.keep) rmSync(dir, { recursive: true, force: true });
 }
