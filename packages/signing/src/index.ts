@@ -49,16 +49,16 @@ export {
 export type { BundleJson, EcdsaKeySigner, ModelSigner, SigningMethod } from './signer.js';
 export * from './sigstore/index.js';
 export {
-  abortPendingWrites,
-  checkWritable,
-  removeStaleTempFiles,
-  STALE_TEMP_AGE_MS,
-  writeAtomically,
-} from './write.js';
-export {
   checkTimestampServers,
   type Rfc3161TimestampJson,
   requestTimestamp,
   type TimestampOptions,
   timestampSignature,
 } from './timestamp.js';
+export {
+  abortPendingWrites,
+  checkWritable,
+  removeStaleTempFiles,
+  STALE_TEMP_AGE_MS,
+  writeAtomically,
+} from './write.js';

@@ -8,8 +8,8 @@ import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
-import { timestampJson, timestampLines } from './timestamp-report.js';
 import { serializationJson } from './digest.js';
+import { timestampJson, timestampLines } from './timestamp-report.js';
 import { asCommandError, PREFIX, runVerifyImage } from './verify-image.js';
 
 /** Sets the verifier of a verification configuration. */
