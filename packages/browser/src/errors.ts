@@ -23,6 +23,7 @@ export const VERIFICATION_ERROR_CODES = [
   'HASHING_ERROR',
   'MODEL_MISMATCH',
   'NOT_AVAILABLE',
+  'ABORTED',
 ] as const;
 
 /** Machine-readable codes of {@link VerificationError} (see `@model-signing/verifying` for their meaning). */
