@@ -66,7 +66,7 @@ export interface VerifyOptions {
   readonly workerUrl?: string | URL;
   /** Told as bytes are hashed. */
   readonly onProgress?: (progress: VerifyProgress) => void;
-  /** Stops the verification (it fails with `HASHING_ERROR`). */
+  /** Stops the verification: it fails with `ABORTED`, as in Node.js. */
   readonly signal?: AbortSignal;
 }
 

@@ -1,5 +1,6 @@
 import type { Manifest, Serialization } from '@model-signing/manifest';
 import type { VerifyOptions } from './config.js';
+import { VerificationError } from './errors.js';
 import { GIT_IGNORE_PATHS, hashModel } from './hash.js';
 import { HashPool } from './pool.js';
 import { listModel, type ModelInput } from './sources.js';
@@ -35,11 +36,16 @@ export async function hashLocalModel(
       options.onProgress?.({ bytesHashed: hashed });
     },
   );
-  const abort = () => pool.close(new Error('the verification was cancelled'));
+  const cancelled = new VerificationError('ABORTED', 'Verification was cancelled');
+  const abort = () => pool.close(cancelled);
   options.signal?.addEventListener('abort', abort);
   try {
     if (options.signal?.aborted) abort();
     return { modelName: files.modelName, manifest: await hashModel(files, serialization, ignored, pool) };
+  } catch (error) {
+    // As in Node.js: a cancelled verification is ABORTED, whichever file was being hashed.
+    if (options.signal?.aborted) throw cancelled;
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', abort);
     pool.close();

@@ -6,14 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test-support/paths.js';
 import { isSupportedNode, SUPPORTED_NODE, unsupportedNodeMessage } from '../src/node-version.js';
 
-/** Packages that run in web browsers only: no Node.js range applies to them. */
-const BROWSER_ONLY = new Set(['browser']);
-
 const manifests = [
   path.join(REPO_ROOT, 'package.json'),
-  ...readdirSync(path.join(REPO_ROOT, 'packages'))
-    .filter((name) => !BROWSER_ONLY.has(name))
-    .map((name) => path.join(REPO_ROOT, 'packages', name, 'package.json')),
+  ...readdirSync(path.join(REPO_ROOT, 'packages')).map((name) =>
+    path.join(REPO_ROOT, 'packages', name, 'package.json'),
+  ),
 ];
 
 const VERSIONS = [
