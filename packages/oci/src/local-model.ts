@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import type { HashProgress } from '@model-signing/hashing';
 import { type Manifest, toHex } from '@model-signing/manifest';
 import { OciError } from './errors.js';
 
@@ -13,6 +14,10 @@ export interface LocalModelOptions {
   readonly ignorePaths?: readonly string[];
   /** The signature file, left out of the extra-file check (decisions 25). */
   readonly signaturePath?: string;
+  /** Called as the local files are hashed, with the same counts as `hashing.hash` reports. */
+  readonly onProgress?: ((progress: HashProgress) => void) | undefined;
+  /** Stops the comparison between reads; it then rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What a `--local-model` comparison found. */
@@ -30,9 +35,16 @@ function isGenericLayerName(name: string): boolean {
   return name.startsWith('layer_') && name.endsWith('.tar.gz');
 }
 
-async function sha256File(path: string): Promise<string> {
+async function sha256File(
+  path: string,
+  signal: AbortSignal | undefined,
+  onChunk: (bytes: number) => void,
+): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, signal ? { signal } : {})) {
+    hash.update(chunk as Buffer);
+    onChunk((chunk as Buffer).length);
+  }
   return hash.digest('hex');
 }
 
@@ -69,19 +81,33 @@ export async function compareLocalModel(
   }
   const missing: string[] = [];
   const mismatched: LocalModelDiff['mismatched'] = [];
+  const present: { name: string; path: string; size: number }[] = [];
   for (const name of names) {
-    const item = expected.get(name)!;
     const path = resolve(root, name);
     if (path !== root && !path.startsWith(root + sep)) {
       throw new OciError('VERIFICATION_FAILED', `Signed name ${name} points outside the local model`);
     }
     const info = await stat(path).catch(() => undefined);
-    if (!info) {
-      missing.push(name);
-      continue;
-    }
-    if (!info.isFile()) continue;
-    const actual = await sha256File(path);
+    if (!info) missing.push(name);
+    else if (info.isFile()) present.push({ name, path, size: info.size });
+  }
+  // Sizes are known before the first read, so progress has a total from its first report.
+  const progress = {
+    bytesHashed: 0,
+    totalBytes: present.reduce((sum, file) => sum + file.size, 0),
+    filesHashed: 0,
+    totalFiles: present.length,
+  };
+  const report = () => options.onProgress?.({ ...progress });
+  for (const { name, path } of present) {
+    options.signal?.throwIfAborted();
+    const item = expected.get(name)!;
+    const actual = await sha256File(path, options.signal, (bytes) => {
+      progress.bytesHashed += bytes;
+      report();
+    });
+    progress.filesHashed++;
+    report();
     const signed = toHex(item.digest.value);
     if (item.digest.algorithm !== 'sha256' || actual !== signed)
       mismatched.push({ name, expected: `${item.digest.algorithm}:${signed}`, actual: `sha256:${actual}` });

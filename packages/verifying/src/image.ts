@@ -5,6 +5,7 @@
  */
 
 import { isMissingPackage, withSpan } from '@model-signing/core';
+import type { HashProgress } from '@model-signing/hashing';
 import type { Manifest } from '@model-signing/manifest';
 import type * as oci from '@model-signing/oci';
 import { bundleMethod, readBundle } from './bundle.js';
@@ -44,10 +45,15 @@ export interface ImageVerifyOptions extends oci.RegistryAccess {
   /** Set false to trust ModelCar layer annotations without pulling the layers (decisions 24). */
   readonly checkLayerContents?: boolean;
   /**
-   * Cancels verification between registry steps: the promise rejects with a `VerificationError` of code
-   * `ABORTED`. (An image is not hashed locally, so there is no hashing progress to report.)
+   * Cancels verification between registry steps and between the reads of `localModel`: the promise rejects
+   * with a `VerificationError` of code `ABORTED`.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called as the files of `localModel` are hashed (the image's own files are checked by their registry
+   * digests, so there is no progress without a local model).
+   */
+  readonly onProgress?: ((progress: HashProgress) => void) | undefined;
 }
 
 /** What `Config.verifyImage` established. */
@@ -74,7 +80,7 @@ export async function verifyImageWith(
     { 'model_signing.image': ref, 'model_signing.method': verifier.method },
     async () => {
       const warnings: string[] = [];
-      const { ignorePaths, ignoreGitPaths, signal, ...rest } = options;
+      const { ignorePaths, ignoreGitPaths, signal, onProgress, ...rest } = options;
       const stopIfAborted = () => {
         if (signal?.aborted)
           throw new VerificationError('ABORTED', 'Verification was cancelled', { cause: signal.reason });
@@ -83,7 +89,13 @@ export async function verifyImageWith(
       const { verifyImage } = await loadOci();
       const result = await verifyImage(ref, {
         ...rest,
-        localModelOptions: { ignorePaths, ignoreGitPaths, signaturePath: options.signature },
+        localModelOptions: {
+          ignorePaths,
+          ignoreGitPaths,
+          signaturePath: options.signature,
+          signal,
+          onProgress,
+        },
         matchesMethod: (json) => {
           try {
             return bundleMethod(readBundle(json).content) === verifier.method;
@@ -100,6 +112,10 @@ export async function verifyImageWith(
         },
         expectedManifest: (payload: Uint8Array): Manifest => expectedManifest(payload),
         compareManifests,
+      }).catch((error: unknown) => {
+        // A read of the local model stopped by the signal throws Node's AbortError: report the one ABORTED.
+        stopIfAborted();
+        throw error;
       });
       stopIfAborted();
       return { ...result, method: verifier.method, warnings };

@@ -86,6 +86,48 @@ describe.skipIf(skip)('verifying.Config().verifyImage with EC keys', () => {
     );
   });
 
+  it('reports the hashing of a local model and stops it when asked', async () => {
+    const weights = 'w'.repeat(3 * 1024 * 1024);
+    storeImage(standin, 'acme/progress', 'v1', modelImage({ 'weights.bin': weights, 'a.txt': 'abc' }));
+    const ref = `${standin.host}/acme/progress:v1`;
+    await new SigningConfig()
+      .useEllipticKeySigner({ privateKey: key.priv })
+      .signImage(ref, { plainHttp: true });
+    const local = path.join(dir, 'progress');
+    mkdirSync(local, { recursive: true });
+    writeFileSync(path.join(local, 'weights.bin'), weights);
+    writeFileSync(path.join(local, 'a.txt'), 'abc');
+    // The signed manifest includes the image's config blob as config.json ('{}').
+    writeFileSync(path.join(local, 'config.json'), '{}');
+    const verifier = new Config().useEllipticKeyVerifier({ publicKey: key.pub });
+    const reports: { bytesHashed: number; totalBytes: number; filesHashed: number; totalFiles: number }[] =
+      [];
+    const result = await verifier.verifyImage(ref, {
+      plainHttp: true,
+      localModel: local,
+      onProgress: (progress) => reports.push(progress),
+    });
+    expect(result.localModelVerified).toBe(true);
+    expect(reports.length).toBeGreaterThan(2);
+    expect(reports.at(-1)).toEqual({
+      bytesHashed: weights.length + 3 + 2,
+      totalBytes: weights.length + 3 + 2,
+      filesHashed: 3,
+      totalFiles: 3,
+    });
+    const controller = new AbortController();
+    const error = await verifier
+      .verifyImage(ref, {
+        plainHttp: true,
+        localModel: local,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(VerificationError);
+    expect(error.code).toBe('ABORTED');
+  });
+
   it('fails a re-tagged image with a changed layer and names the layer', async () => {
     const ref = `${registry.host}/acme/retag:v1`;
     pushImage(registry, 'acme/retag', 'v1', modelImage({ 'model.bin': 'good', 'a.txt': 'a' }));

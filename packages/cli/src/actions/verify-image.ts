@@ -8,6 +8,7 @@ import { logCauses, UsageError } from '../errors.js';
 import { commandSignal } from '../interrupt.js';
 import { mismatchLines, mismatchMessage } from '../mismatch.js';
 import { CommandError, emit, failWith } from '../output.js';
+import { ProgressBar } from '../progress.js';
 
 /** What every verification failure message starts with, as the Python CLI prints it. */
 export const PREFIX = 'Verification failed with error: ';
@@ -55,11 +56,13 @@ export async function runVerifyImage(
   }
   // The CLI's default `referrers` means "referrers, then the tag", as in the fork; only `tag` restricts.
   const mode = options.attachmentMode?.toLowerCase() === 'tag' ? 'tag' : undefined;
+  const progress = new ProgressBar(!options.json && options.localModel !== undefined, 'Verifying');
   const result = await failWith(PREFIX, async () => {
     try {
       return await configure(new Config()).verifyImage(ref, {
         ...access,
         signal: commandSignal(),
+        ...progress.hashOptions,
         ...(options.signature ? { signature: options.signature } : {}),
         ...(mode ? { attachmentMode: mode } : {}),
         ...(options.localModel ? { localModel: options.localModel } : {}),
@@ -69,6 +72,8 @@ export async function runVerifyImage(
       });
     } catch (error) {
       throw asCommandError(error);
+    } finally {
+      progress.finish();
     }
   });
   const lines = [...result.warnings];
