@@ -2,10 +2,11 @@ import {
   diffManifests,
   type Manifest,
   ManifestError,
+  mismatchDetails,
+  mismatchMessage,
   readStatement,
   type Serialization,
   STATEMENT_PAYLOAD_TYPE,
-  toHex,
 } from '@model-signing/manifest';
 import { readBundle } from './bundle.js';
 import { fail, VerificationError } from './errors.js';
@@ -119,23 +120,8 @@ function payload<T>(read: () => T): T {
 function compare(expected: Manifest, actual: Manifest): void {
   const diff = diffManifests(expected, actual);
   if (diff.equal) return;
-  const modelName = actual.modelName;
-  const parts: string[] = [];
-  if (diff.extra.length) parts.push(`Extra files found in model '${modelName}': ${diff.extra.join(', ')}`);
-  if (diff.missing.length) parts.push(`Missing files in model '${modelName}': ${diff.missing.join(', ')}`);
-  for (const m of diff.mismatched) parts.push(`Hash mismatch for '${m.name}'`);
-  throw new VerificationError('MODEL_MISMATCH', `Signature mismatch: ${parts.join('; ')}`, {
-    details: {
-      modelName,
-      extra: diff.extra,
-      missing: diff.missing,
-      mismatched: diff.mismatched.map((m) => ({
-        name: m.name,
-        expected: { algorithm: m.expected.algorithm, digest: toHex(m.expected.value) },
-        actual: { algorithm: m.actual.algorithm, digest: toHex(m.actual.value) },
-      })),
-    },
-  });
+  const details = mismatchDetails(diff, actual.modelName);
+  throw new VerificationError('MODEL_MISMATCH', mismatchMessage(details), { details });
 }
 
 /**

@@ -1,3 +1,7 @@
+import { type MismatchDetails, mismatchLines } from '@model-signing/manifest';
+
+export type { MismatchDetails, ReportedDigest } from '@model-signing/manifest';
+
 /**
  * The failure codes of a verification, the same list as `VerificationErrorCode` of `@model-signing/verifying`
  * (a test keeps the two equal): a web app and a Node.js backend that verify the same model report the same
@@ -29,26 +33,6 @@ export const VERIFICATION_ERROR_CODES = [
 /** Machine-readable codes of {@link VerificationError} (see `@model-signing/verifying` for their meaning). */
 export type VerificationErrorCode = (typeof VERIFICATION_ERROR_CODES)[number];
 
-/** A digest as reported in mismatch details. */
-export interface ReportedDigest {
-  /** The algorithm name (`sha256`, `sha256-sharded-8`, …). */
-  readonly algorithm: string;
-  /** Lower-case hex. */
-  readonly digest: string;
-}
-
-/** The per-file details of a {@link VerificationError} with code `MODEL_MISMATCH`. */
-export interface MismatchDetails {
-  /** The local model name. */
-  readonly modelName: string;
-  /** Local files (or shards) that are not signed, sorted. */
-  readonly extra: readonly string[];
-  /** Signed files (or shards) missing locally, sorted. */
-  readonly missing: readonly string[];
-  /** Files whose digest differs, sorted by name. */
-  readonly mismatched: readonly { name: string; expected: ReportedDigest; actual: ReportedDigest }[];
-}
-
 /** A verification failure with a one-line message naming the failed check. */
 export class VerificationError extends Error {
   /** What kind of failure this is. */
@@ -74,16 +58,7 @@ export class VerificationError extends Error {
 
   /** One line per extra, missing and mismatched file (empty when there are no details). */
   detailLines(): string[] {
-    const d = this.details;
-    if (!d) return [];
-    return [
-      ...d.extra.map((name) => `Extra file: ${name}`),
-      ...d.missing.map((name) => `Missing file: ${name}`),
-      ...d.mismatched.map(
-        (m) =>
-          `Hash mismatch: ${m.name}: expected ${m.expected.algorithm}:${m.expected.digest}, actual ${m.actual.algorithm}:${m.actual.digest}`,
-      ),
-    ];
+    return this.details ? mismatchLines(this.details) : [];
   }
 }
 

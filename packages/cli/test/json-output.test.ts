@@ -239,7 +239,7 @@ describe('a mismatch with thousands of files', () => {
     expect(human.code).toBe(1);
     const lines = human.stderr.trim().split('\n');
     expect(lines).toEqual([
-      "Verification failed with error: Signature mismatch: Extra files found in model 'model': extra-00000, extra-00001, extra-00002, extra-00003, extra-00004 and 2995 more",
+      "Verification failed with error: Signature mismatch: Extra files found in model 'model': extra-00000, extra-00001, extra-00002, extra-00003, extra-00004 and 2995 more (3000 in all)",
       'Extra file: extra-00000',
       'Extra file: extra-00001',
       'Extra file: extra-00002',

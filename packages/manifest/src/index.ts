@@ -18,6 +18,13 @@ export {
   type ResourceDescriptor,
   rootDigestOf,
 } from './manifest.js';
+export {
+  type MismatchDetails,
+  mismatchDetails,
+  mismatchLines,
+  mismatchMessage,
+  type ReportedDigest,
+} from './mismatch.js';
 export { compareCodePoints, comparePaths, compareResources } from './order.js';
 export {
   type FileResource,

@@ -5,11 +5,12 @@ import {
   type Manifest,
   ManifestError,
   type ManifestItem,
+  mismatchDetails,
+  mismatchMessage,
   readStatement,
   type Serialization,
   type SignedStatement,
   STATEMENT_PAYLOAD_TYPE,
-  toHex,
 } from '@model-signing/manifest';
 import { VerificationError } from './errors.js';
 import type { VerifiedPayload } from './verifier.js';
@@ -138,16 +139,6 @@ export async function hashLocalModel(
   }
 }
 
-// How many names of each kind the message of a mismatch gives; its details have them all. A model with 200,000
-// extra files would otherwise get a 1.8 MB message, printed as one line.
-const NAMES_IN_MESSAGE = 5;
-
-function firstFew(names: readonly string[]): string {
-  if (names.length <= NAMES_IN_MESSAGE) return names.join(', ');
-  const more = names.length - NAMES_IN_MESSAGE;
-  return `${names.slice(0, NAMES_IN_MESSAGE).join(', ')} and ${more} more (${names.length} in all)`;
-}
-
 /**
  * Compares the signed manifest with the local one and throws a `MODEL_MISMATCH` {@link VerificationError}:
  * its message names the first five files of each kind and counts the rest, its details list every extra,
@@ -156,23 +147,6 @@ function firstFew(names: readonly string[]): string {
 export function compareManifests(expected: Manifest, actual: Manifest): void {
   const diff = diffManifests(expected, actual);
   if (diff.equal) return;
-  const modelName = actual.modelName;
-  const parts: string[] = [];
-  if (diff.extra.length) parts.push(`Extra files found in model '${modelName}': ${firstFew(diff.extra)}`);
-  if (diff.missing.length) parts.push(`Missing files in model '${modelName}': ${firstFew(diff.missing)}`);
-  for (const m of diff.mismatched.slice(0, NAMES_IN_MESSAGE)) parts.push(`Hash mismatch for '${m.name}'`);
-  const moreChanged = diff.mismatched.length - NAMES_IN_MESSAGE;
-  if (moreChanged > 0) parts.push(`and ${moreChanged} more files with a hash mismatch`);
-  throw new VerificationError('MODEL_MISMATCH', `Signature mismatch: ${parts.join('; ')}`, {
-    details: {
-      modelName,
-      extra: diff.extra,
-      missing: diff.missing,
-      mismatched: diff.mismatched.map((m) => ({
-        name: m.name,
-        expected: { algorithm: m.expected.algorithm, digest: toHex(m.expected.value) },
-        actual: { algorithm: m.actual.algorithm, digest: toHex(m.actual.value) },
-      })),
-    },
-  });
+  const details = mismatchDetails(diff, actual.modelName);
+  throw new VerificationError('MODEL_MISMATCH', mismatchMessage(details), { details });
 }

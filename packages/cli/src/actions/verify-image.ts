@@ -6,7 +6,7 @@ import type { ImageVerifyCliOptions } from '../commands/image-verify.js';
 import { absolute } from '../common.js';
 import { logCauses, UsageError } from '../errors.js';
 import { commandSignal } from '../interrupt.js';
-import { mismatchLines, mismatchMessage } from '../mismatch.js';
+import { mismatchLines } from '../mismatch.js';
 import { CommandError, emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -22,7 +22,7 @@ export function asCommandError(error: unknown): unknown {
   logCauses(error);
   const details = error.details;
   if (!details) return new CommandError(`${PREFIX}${error.message}`, { code: error.code });
-  return new CommandError(`${PREFIX}${mismatchMessage(details)}`, {
+  return new CommandError(`${PREFIX}${error.message}`, {
     details: mismatchLines(details),
     code: error.code,
     data: { ...details },
