@@ -9,6 +9,28 @@ export const EXIT_INTERRUPTED = 130;
 
 let controller = new AbortController();
 
+// What must be undone when the CLI stops without waiting for the command (a second Ctrl-C, or the grace time
+// running out): an unfinished signature write's temporary file, for instance.
+const cleanups = new Set<() => void>();
+
+/**
+ * Registers `cleanup` to run, synchronously, if the CLI stops before the running command has finished. Actions
+ * register what only they load (the signing package's pending writes), so other commands load nothing more.
+ */
+export function onForcedStop(cleanup: () => void): void {
+  cleanups.add(cleanup);
+}
+
+/** Runs every cleanup registered with {@link onForcedStop}, once; a failing one does not stop the others. */
+export function runForcedStopCleanups(): void {
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {}
+  }
+  cleanups.clear();
+}
+
 /** The signal of the running command; it fires on SIGINT. */
 export function commandSignal(): AbortSignal {
   return controller.signal;
@@ -27,7 +49,10 @@ export function handleInterrupts(onInterrupt: () => void = () => {}): () => void
   controller = new AbortController();
   const current = controller;
   const listener = () => {
-    if (current.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    if (current.signal.aborted) {
+      runForcedStopCleanups();
+      process.exit(EXIT_INTERRUPTED);
+    }
     onInterrupt();
     current.abort(new Error('interrupted'));
   };

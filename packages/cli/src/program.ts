@@ -3,7 +3,13 @@ import { type CommandNames, normalizeArgv } from './argv.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandGroups } from './commands/types.js';
 import { errorCode, errorText, UsageError } from './errors.js';
-import { commandSignal, EXIT_INTERRUPTED, handleInterrupts, interrupted } from './interrupt.js';
+import {
+  commandSignal,
+  EXIT_INTERRUPTED,
+  handleInterrupts,
+  interrupted,
+  runForcedStopCleanups,
+} from './interrupt.js';
 import { logger, parseLogLevel } from './log.js';
 import { CommandError, type FailureJson, jsonMessage, reportFailure } from './output.js';
 import { clearActiveBar } from './progress.js';
@@ -206,6 +212,8 @@ function reportUsageJson(message: string): void {
 }
 
 function reportInterrupted(json: boolean): number {
+  // The command may still be running (it did not stop within the grace time): leave none of its files behind.
+  runForcedStopCleanups();
   clearActiveBar();
   reportFailure({ exitCode: EXIT_INTERRUPTED, code: 'INTERRUPTED', error: 'interrupted' }, [], json);
   return EXIT_INTERRUPTED;

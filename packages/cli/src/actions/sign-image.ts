@@ -1,10 +1,14 @@
 import { type ImageReference, parseAttachmentMode, parseOutputMode } from '@model-signing/oci';
-import { Config } from '@model-signing/signing';
+import { abortPendingWrites, Config } from '@model-signing/signing';
 import { registryAccess } from '../commands/image-common.js';
 import type { ImageSignCliOptions } from '../commands/image-sign.js';
 import { absolute } from '../common.js';
 import { UsageError } from '../errors.js';
+import { onForcedStop } from '../interrupt.js';
 import { emit, failWith } from '../output.js';
+
+// A signature write still in flight when the CLI stops leaves no temporary file.
+onForcedStop(abortPendingWrites);
 
 /**
  * Signs an image target (spec §1.7) with the signer `configure` sets, printing the fork's lines:

@@ -1,14 +1,17 @@
-import { Config, type SignResult } from '@model-signing/signing';
+import { abortPendingWrites, Config, type SignResult } from '@model-signing/signing';
 import type { ImageSignCliOptions } from '../commands/image-sign.js';
 import type { SignOptions } from '../commands/sign-key.js';
 import { absolute } from '../common.js';
-import { commandSignal } from '../interrupt.js';
+import { commandSignal, onForcedStop } from '../interrupt.js';
 import { logger } from '../log.js';
 import { emit, failWith } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { detectTarget } from '../target.js';
 import { cliHashingConfig } from './hashing-config.js';
 import { runSignImage } from './sign-image.js';
+
+// A signature write still in flight when the CLI stops leaves no temporary file.
+onForcedStop(abortPendingWrites);
 
 /** Sets the signer of a signing configuration (keys load and are checked first, as in the Python tool). */
 export type ConfigureSigner = (config: Config) => Config;
