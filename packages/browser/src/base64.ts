@@ -1,6 +1,5 @@
+import { isStrictBase64 } from '@model-signing/manifest';
 import { fail } from './errors.js';
-
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * Decodes standard, padded base64 and refuses anything else (decision 14): `atob` forgives missing padding and
@@ -9,7 +8,7 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 export function decodeBase64(value: unknown, field: string): Uint8Array {
   if (typeof value !== 'string')
     fail('INVALID_BUNDLE', `Invalid bundle: ${field} is missing or not a string`);
-  if (!STRICT_BASE64.test(value)) {
+  if (!isStrictBase64(value)) {
     fail('INVALID_BUNDLE', `Invalid bundle: ${field} is not standard padded base64`);
   }
   return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));

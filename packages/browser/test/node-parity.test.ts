@@ -271,3 +271,13 @@ describe('key hints', () => {
     }
   });
 });
+
+describe('base64 of a large signature', () => {
+  it('is checked in one pass, as in Node.js: 8 MiB decodes to the bytes Buffer encoded', async () => {
+    const { decodeBase64 } = await import('../src/base64.js');
+    const bytes = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+    const text = Buffer.from(bytes).toString('base64');
+    expect(Buffer.from(decodeBase64(text, 'payload')).equals(Buffer.from(bytes))).toBe(true);
+    expect(() => decodeBase64(`${text.slice(0, -1)}_`, 'payload')).toThrow(/not standard padded base64/);
+  });
+});

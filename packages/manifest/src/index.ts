@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export { isStrictBase64 } from './base64.js';
 export { ManifestError, type ManifestErrorCode } from './errors.js';
 export { fileErrorReason } from './file-error.js';
 export { fromHex, toHex } from './hex.js';
